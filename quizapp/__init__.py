@@ -1,0 +1,38 @@
+"""quizapp: quizzes written from documented facts."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask
+
+from .config import PACKAGE_DIR, Config, resource_dir
+from .extensions import csrf, db, migrate
+
+
+def create_app(config: Mapping[str, Any] | object | None = None) -> Flask:
+    """Build the app: configuration, extensions, blueprints and commands. No other I/O."""
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        template_folder=str(resource_dir("templates")),
+        static_folder=str(resource_dir("static")),
+    )
+    if config is None:
+        config = Config(app.instance_path)
+    if isinstance(config, Mapping):
+        app.config.from_mapping(Config(app.instance_path).__dict__)
+        app.config.from_mapping(config)
+    else:
+        app.config.from_object(config)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PACKAGE_DIR / "migrations"))
+    csrf.init_app(app)
+
+    from . import cli, home
+
+    app.register_blueprint(home.bp)
+    cli.init_app(app)
+    return app

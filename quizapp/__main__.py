@@ -1,0 +1,5 @@
+"""`python -m quizapp`: the same commands as the `quizapp` console script."""
+
+from .cli import main
+
+main()

@@ -1,0 +1,219 @@
+"""Read a bank file into plain Python values, remembering the line of every value.
+
+Anything a file can throw at us (not UTF-8, binary, not YAML, too large, too deep,
+aliases) becomes a `Problem` with a line number, never an exception.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .problems import Problem
+
+MAX_FILE_BYTES = 20 * 1024 * 1024
+MAX_DEPTH = 40
+
+Path_ = tuple[str | int, ...]
+
+_BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _BankLoader(_BaseLoader):  # type: ignore[misc, valid-type]
+    """YAML 1.2-style scalars: only true/false are booleans, dates stay text.
+
+    YAML 1.1 turns `no`, `on` or `2013-03-23` into booleans and dates, which would
+    silently change an option's text; a bank never wants that.
+    """
+
+
+_BankLoader.yaml_implicit_resolvers = {
+    first: [
+        (tag, regexp)
+        for tag, regexp in resolvers
+        if tag not in ("tag:yaml.org,2002:bool", "tag:yaml.org,2002:timestamp")
+    ]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_BankLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool",
+    re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
+    list("tTfF"),
+)
+
+_constructor = yaml.constructor.SafeConstructor()
+
+
+@dataclass
+class ParsedFile:
+    """A file read into plain values, with the line (1-based) of each value by path."""
+
+    path: str
+    data: Any = None
+    lines: dict[Path_, int] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+
+    def line_of(self, path: Path_) -> int:
+        """The line of the value at `path`, or of its nearest ancestor that has one."""
+        for end in range(len(path), -1, -1):
+            line = self.lines.get(tuple(path[:end]))
+            if line is not None:
+                return line
+        return 1
+
+    def problem(self, where: Path_ | str, message: str, *, warning: bool = False) -> Problem:
+        at = where if isinstance(where, str) else format_path(where)
+        line = 1 if isinstance(where, str) else self.line_of(where)
+        return Problem(self.path, line, at, message, warning=warning)
+
+
+def format_path(path: Path_) -> str:
+    """Render ('questions', 3, 'answer') as questions[3].answer."""
+    text = ""
+    for part in path:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        else:
+            text += f".{part}" if text else str(part)
+    return text or "(file)"
+
+
+class _Converter:
+    def __init__(self, parsed: ParsedFile) -> None:
+        self.parsed = parsed
+        self.seen: set[int] = set()
+
+    def convert(self, node: yaml.Node, path: Path_, depth: int = 0) -> Any:
+        self.parsed.lines[path] = node.start_mark.line + 1
+        if id(node) in self.seen:
+            raise _Stop(path, "anchors and aliases (& and *) are not supported in bank files")
+        self.seen.add(id(node))
+        if depth > MAX_DEPTH:
+            raise _Stop(path, f"nested more than {MAX_DEPTH} levels deep")
+        if isinstance(node, yaml.ScalarNode):
+            if node.tag not in _SCALAR_TAGS:
+                raise _Stop(path, f"unsupported YAML tag {node.tag}")
+            return _constructor.construct_object(node)
+        if isinstance(node, yaml.SequenceNode):
+            if node.tag != "tag:yaml.org,2002:seq":
+                raise _Stop(path, f"unsupported YAML tag {node.tag}")
+            return [self.convert(item, (*path, i), depth + 1) for i, item in enumerate(node.value)]
+        if node.tag != "tag:yaml.org,2002:map":
+            raise _Stop(path, f"unsupported YAML tag {node.tag}")
+        result: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode) or key_node.tag == "tag:yaml.org,2002:null":
+                raise _Stop(path, "a key must be plain text", line=key_node.start_mark.line + 1)
+            key = str(_constructor.construct_object(key_node))
+            if key == "<<":
+                raise _Stop(path, "merge keys (<<) are not supported in bank files")
+            key_path = (*path, key)
+            if key in result:
+                line = key_node.start_mark.line + 1
+                first = self.parsed.lines.get(key_path)
+                self.parsed.problems.append(
+                    Problem(
+                        self.parsed.path,
+                        line,
+                        format_path(key_path),
+                        f"duplicate key {key!r} (first given on line {first})",
+                    )
+                )
+                continue
+            result[key] = self.convert(value_node, key_path, depth + 1)
+            # A key's own line is where a reader looks for a missing or wrong value.
+            self.parsed.lines[key_path] = key_node.start_mark.line + 1
+        return result
+
+
+_SCALAR_TAGS = {
+    "tag:yaml.org,2002:str",
+    "tag:yaml.org,2002:int",
+    "tag:yaml.org,2002:float",
+    "tag:yaml.org,2002:bool",
+    "tag:yaml.org,2002:null",
+}
+
+
+class _Stop(Exception):
+    def __init__(self, path: Path_, message: str, line: int | None = None) -> None:
+        super().__init__(message)
+        self.path = path
+        self.message = message
+        self.line = line
+
+
+def parse_text(text: str, path: str) -> ParsedFile:
+    """Parse YAML text into a ParsedFile; never raises for bad input."""
+    parsed = ParsedFile(path)
+    if "\x00" in text:
+        line = text.count("\n", 0, text.index("\x00")) + 1
+        parsed.problems.append(Problem(path, line, "(file)", "binary data (NUL byte), not a YAML text file"))
+        return parsed
+    try:
+        node = yaml.compose(text, Loader=_BankLoader)
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        line = mark.line + 1 if mark else 1
+        context = error.context
+        start = error.context_mark
+        if context and context.startswith("while ") and start is not None and start.line + 1 != line:
+            # e.g. an unclosed quote is noticed at the end of the file: say where it began.
+            context = f"{context} (started on line {start.line + 1})"
+        message = " ".join(p for p in (context, error.problem) if p) or "invalid YAML"
+        parsed.problems.append(Problem(path, line, "(file)", f"not valid YAML: {message}"))
+        return parsed
+    except yaml.YAMLError as error:
+        parsed.problems.append(Problem(path, 1, "(file)", f"not valid YAML: {error}"))
+        return parsed
+    except RecursionError:
+        parsed.problems.append(Problem(path, 1, "(file)", f"nested more than {MAX_DEPTH} levels deep"))
+        return parsed
+    if node is None:
+        parsed.problems.append(Problem(path, 1, "(file)", "the file is empty; a bank needs at least source"))
+        return parsed
+    try:
+        parsed.data = _Converter(parsed).convert(node, ())
+    except _Stop as stop:
+        line = stop.line or parsed.line_of(stop.path)
+        parsed.problems.append(Problem(path, line, format_path(stop.path), stop.message))
+        parsed.data = None
+    except RecursionError:
+        parsed.problems.append(Problem(path, 1, "(file)", f"nested more than {MAX_DEPTH} levels deep"))
+        parsed.data = None
+    return parsed
+
+
+def parse_bytes(raw: bytes, path: str) -> ParsedFile:
+    """Decode UTF-8 (a BOM is allowed) and parse; never raises for bad input."""
+    if len(raw) > MAX_FILE_BYTES:
+        return _refused(path, f"the file is {len(raw):,} bytes; a bank file may hold at most {MAX_FILE_BYTES:,}")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = raw.count(b"\n", 0, error.start) + 1
+        return _refused(path, f"not UTF-8 text (byte 0x{raw[error.start]:02x} at offset {error.start})", line)
+    return parse_text(text, path)
+
+
+def parse_file(file: Path, display: str | None = None) -> ParsedFile:
+    """Read and parse one file on disk."""
+    shown = display or str(file)
+    try:
+        size = file.stat().st_size
+        if size > MAX_FILE_BYTES:
+            return _refused(shown, f"the file is {size:,} bytes; a bank file may hold at most {MAX_FILE_BYTES:,}")
+        raw = file.read_bytes()
+    except OSError as error:
+        return _refused(shown, f"cannot read the file: {error.strerror or error}")
+    return parse_bytes(raw, shown)
+
+
+def _refused(path: str, message: str, line: int = 1) -> ParsedFile:
+    parsed = ParsedFile(path)
+    parsed.problems.append(Problem(path, line, "(file)", message))
+    return parsed

@@ -1,0 +1,151 @@
+"""Command-line interface: thin click wrappers over the bank and service modules."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+from flask.cli import FlaskGroup, with_appcontext
+from flask_migrate import upgrade
+from sqlalchemy.exc import SQLAlchemyError
+
+from .bank import BankError, check_paths
+from .extensions import db
+from .services.banks import has_questions, load_paths
+
+
+def _paths(given: tuple[Path, ...]) -> list[Path]:
+    return list(given) or [Path(current_app.config["QUIZAPP_BANKS"])]
+
+
+def _print_summary(summary: dict) -> None:
+    by_type = ", ".join(f"{n} {t}" for t, n in summary["questions_by_type"].items() if n)
+    click.echo(
+        f"{summary['files']} file(s), {summary['facts']} facts, {summary['topics']} topics, "
+        f"{summary['questions']} questions ({by_type or 'none'}), {summary['quizzes']} quizzes; "
+        f"{summary['facts_covered']} of {summary['facts']} facts covered by a question; "
+        f"{summary['errors']} error(s), {summary['warnings']} warning(s)"
+    )
+
+
+@click.command("check")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--strict", is_flag=True, help="Treat warnings as errors.")
+@click.option("--json", "as_json", is_flag=True, help="Print errors, warnings and summary as JSON.")
+@with_appcontext
+def check_command(paths: tuple[Path, ...], strict: bool, as_json: bool) -> None:
+    """Validate bank files (default: the configured banks folder); touches no database."""
+    bank = check_paths(_paths(paths))
+    failed = not bank.ok(strict)
+    if as_json:
+        click.echo(
+            json.dumps(
+                {
+                    "ok": not failed,
+                    "errors": [p.as_dict() for p in bank.errors],
+                    "warnings": [p.as_dict() for p in bank.warnings],
+                    "summary": bank.summary(),
+                },
+                indent=2,
+                ensure_ascii=False,
+            )
+        )
+    else:
+        for problem in bank.problems:
+            click.echo(str(problem))
+        _print_summary(bank.summary())
+    sys.exit(1 if failed else 0)
+
+
+@click.command("load")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--strict", is_flag=True, help="Refuse banks that have warnings too.")
+@with_appcontext
+def load_command(paths: tuple[Path, ...], strict: bool) -> None:
+    """Check bank files and load them into the database, all or nothing."""
+    upgrade_database()
+    try:
+        _bank, report = load_paths(db.session, _paths(paths), strict=strict)
+    except BankError as error:
+        for problem in error.problems:
+            click.echo(str(problem), err=True)
+        click.echo(f"nothing loaded: {len(error.problems)} problem(s) in the bank files", err=True)
+        sys.exit(1)
+    except SQLAlchemyError as error:
+        reason = getattr(error, "orig", None) or error
+        click.echo(f"database error: {reason}", err=True)
+        click.echo("nothing loaded: the database is as it was", err=True)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        click.echo("interrupted: nothing loaded, the database is as it was", err=True)
+        sys.exit(130)
+    for line in report.lines():
+        click.echo(line)
+    if not report.changed_anything:
+        click.echo("nothing changed: the database already holds these banks")
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64))
+@with_appcontext
+def serve_command(host: str, port: int, workers: int) -> None:
+    """Upgrade the database, load the banks if it holds none, and serve with gunicorn."""
+    upgrade_database()
+    if not has_questions(db.session):
+        click.echo(f"loading the question banks from {current_app.config['QUIZAPP_BANKS']}")
+        try:
+            _bank, report = load_paths(db.session, _paths(()))
+        except BankError as error:
+            for problem in error.problems:
+                click.echo(str(problem), err=True)
+            sys.exit(1)
+        for line in report.lines():
+            click.echo(line)
+    db.session.remove()
+    db.engine.dispose()
+    click.echo(f"serving quizapp on http://{host}:{port}/")
+    os.execv(
+        sys.executable,
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "--workers",
+            str(workers),
+            "--bind",
+            f"{host}:{port}",
+            "--access-logfile",
+            "-",
+            "quizapp.wsgi:app",
+        ],
+    )
+
+
+def upgrade_database() -> None:
+    """Bring the schema to the newest migration (quietly; it is idempotent)."""
+    import logging
+
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    upgrade()
+
+
+def init_app(app: Flask) -> None:
+    for command in (check_command, load_command, serve_command):
+        app.cli.add_command(command)
+
+
+def _create_app() -> Flask:
+    from . import create_app
+
+    return create_app()
+
+
+@click.group(cls=FlaskGroup, create_app=_create_app, add_default_commands=False, add_version_option=False)
+def main() -> None:
+    """quizapp: quizzes written from documented facts."""

@@ -1,0 +1,1 @@
+"""Use cases on plain values; callers own the transaction."""

@@ -1,0 +1,99 @@
+"""What the home page lists: sources and their active quizzes, with their sizes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from types import SimpleNamespace
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..bank.schema import Selection
+from ..bank.selection import selects
+from ..models import (
+    Fact,
+    Question,
+    QuestionVersion,
+    Quiz,
+    Source,
+    Topic,
+    question_version_facts,
+    question_version_topics,
+)
+
+
+@dataclass
+class QuizEntry:
+    key: str
+    title: str
+    description: str | None
+    mode: str
+    time_limit: int | None
+    size: int
+
+
+@dataclass
+class SourceEntry:
+    key: str
+    title: str
+    origin: str
+    licence: str
+    question_count: int
+    fact_count: int
+    quizzes: list[QuizEntry] = field(default_factory=list)
+
+
+def active_questions(session: Session) -> list[SimpleNamespace]:
+    """Every active question's current version as (id, source_id, difficulty, facts, topics)."""
+    current = (
+        select(Question.key, Question.source_id, QuestionVersion.id, QuestionVersion.difficulty)
+        .join(
+            QuestionVersion,
+            (QuestionVersion.question_id == Question.id) & (QuestionVersion.number == Question.version),
+        )
+        .where(Question.retired_at.is_(None))
+    )
+    questions = {
+        version_id: SimpleNamespace(id=key, source_id=source_id, difficulty=difficulty, facts=[], topics=[])
+        for key, source_id, version_id, difficulty in session.execute(current)
+    }
+    version_ids = current.with_only_columns(QuestionVersion.id).scalar_subquery()
+    for version_id, fact_key in session.execute(
+        select(question_version_facts.c.question_version_id, Fact.key)
+        .join(Fact, Fact.id == question_version_facts.c.fact_id)
+        .where(question_version_facts.c.question_version_id.in_(version_ids))
+    ):
+        questions[version_id].facts.append(fact_key)
+    for version_id, topic_key in session.execute(
+        select(question_version_topics.c.question_version_id, Topic.key)
+        .join(Topic, Topic.id == question_version_topics.c.topic_id)
+        .where(question_version_topics.c.question_version_id.in_(version_ids))
+    ):
+        questions[version_id].topics.append(topic_key)
+    return list(questions.values())
+
+
+def catalogue(session: Session) -> list[SourceEntry]:
+    """Sources with their active quizzes, in a fixed number of queries."""
+    questions = active_questions(session)
+    facts_per_source: dict[int, int] = {}
+    for source_id in session.scalars(select(Fact.source_id).where(Fact.retired_at.is_(None))):
+        facts_per_source[source_id] = facts_per_source.get(source_id, 0) + 1
+    entries: dict[int, SourceEntry] = {}
+    for source in session.scalars(select(Source).order_by(Source.title)):
+        entries[source.id] = SourceEntry(
+            key=source.key,
+            title=source.title,
+            origin=source.origin,
+            licence=source.licence,
+            question_count=sum(1 for q in questions if q.source_id == source.id),
+            fact_count=facts_per_source.get(source.id, 0),
+        )
+    for quiz in session.scalars(select(Quiz).where(Quiz.retired_at.is_(None)).order_by(Quiz.id)):
+        selection = Selection.model_validate(quiz.selection)
+        available = sum(1 for q in questions if selects(selection, q))
+        size = min(quiz.count, available) if quiz.count else available
+        entries[quiz.source_id].quizzes.append(
+            QuizEntry(quiz.key, quiz.title, quiz.description, quiz.mode, quiz.time_limit, size)
+        )
+    return [e for e in entries.values() if e.question_count or e.quizzes]

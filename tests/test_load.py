@@ -1,0 +1,281 @@
+"""Loading banks: versions, retirement, idempotence and all-or-nothing, on both backends."""
+
+from __future__ import annotations
+
+import copy
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+from sqlalchemy import create_engine, func, select, text
+
+from quizapp.extensions import db
+from quizapp.models import Answer, Attempt, Fact, Question, QuestionVersion, Quiz, QuizVersion, User
+
+from .conftest import make_app
+from .factories import bank, question, write_bank
+
+
+def load(runner, *paths: Path):
+    # End the test's own read transaction first: on SQLite every transaction takes the
+    # write lock up front (BEGIN IMMEDIATE), so an open one would make the load wait.
+    db.session.rollback()
+    return runner.invoke(args=["load", *map(str, paths)])
+
+
+def versions_of(key: str) -> list[QuestionVersion]:
+    return list(
+        db.session.scalars(
+            select(QuestionVersion).join(Question).where(Question.key == key).order_by(QuestionVersion.number)
+        )
+    )
+
+
+def answer(version: QuestionVersion) -> Answer:
+    user = User()
+    db.session.add(user)
+    db.session.flush()
+    attempt = Attempt(user_id=user.id)
+    db.session.add(attempt)
+    db.session.flush()
+    given = Answer(
+        attempt_id=attempt.id, question_version_id=version.id, response={"choice": 0}, fraction=1.0
+    )
+    db.session.add(given)
+    db.session.commit()
+    return given
+
+
+def test_first_load_adds_everything_and_reload_changes_nothing(runner, tmp_path, snapshot):
+    path = write_bank(tmp_path / "bank.yaml", bank(questions=16))
+    first = load(runner, path)
+    assert first.exit_code == 0, first.output
+    assert "16 questions: 16 added, 0 changed, 0 unchanged, 0 retired" in first.output
+    assert "2 facts: 2 added" in first.output
+    assert "1 quizzes: 1 added" in first.output
+    before = snapshot()
+
+    again = load(runner, path)
+    assert again.exit_code == 0, again.output
+    assert "16 questions: 0 added, 0 changed, 16 unchanged, 0 retired" in again.output
+    assert "nothing changed" in again.output
+    assert snapshot() == before
+
+
+def test_changed_question_becomes_a_new_version_and_answers_stay_with_the_old(runner, tmp_path):
+    data = bank(questions=8)
+    path = write_bank(tmp_path / "bank.yaml", data)
+    assert load(runner, path).exit_code == 0
+    [first_version] = versions_of("q1")
+    given = answer(first_version)
+
+    data["questions"][0]["prompt"] = "A reworded prompt?"
+    write_bank(path, data)
+    result = load(runner, path)
+    assert "8 questions: 0 added, 1 changed, 7 unchanged, 0 retired" in result.output
+
+    old, new = versions_of("q1")
+    assert (old.number, new.number) == (1, 2)
+    assert new.prompt == "A reworded prompt?"
+    assert old.prompt != new.prompt
+    db.session.expire_all()
+    assert db.session.get(Answer, given.id).question_version_id == old.id
+    assert db.session.scalar(select(Question.version).where(Question.key == "q1")) == 2
+
+
+def test_question_missing_from_its_file_is_retired_then_restored(runner, tmp_path):
+    data = bank(questions=8)
+    path = write_bank(tmp_path / "bank.yaml", data)
+    load(runner, path)
+    answer(versions_of("q8")[0])
+
+    trimmed = copy.deepcopy(data)
+    trimmed["questions"].pop()
+    write_bank(path, trimmed)
+    result = load(runner, path)
+    assert "7 questions: 0 added, 0 changed, 7 unchanged, 1 retired" in result.output
+    retired = db.session.scalar(select(Question).where(Question.key == "q8"))
+    assert retired.retired_at is not None
+    assert len(versions_of("q8")) == 1
+    assert db.session.scalar(select(func.count()).select_from(Answer)) == 1
+
+    write_bank(path, data)
+    result = load(runner, path)
+    assert "1 restored" in result.output
+    db.session.expire_all()
+    assert db.session.scalar(select(Question.retired_at).where(Question.key == "q8")) is None
+    assert len(versions_of("q8")) == 1
+
+
+def test_facts_and_quizzes_are_versioned_and_retired_too(runner, tmp_path):
+    data = bank(questions=8, facts=2)
+    path = write_bank(tmp_path / "bank.yaml", data)
+    load(runner, path)
+    data["facts"][0]["statement"] = "A better statement."
+    data["facts"].append({"id": "f3", "section": "s2", "statement": "A third fact."})
+    data["questions"].append(question("q9", "true_false", ["f3"]))
+    data["questions"].append(question("q10", "numeric", ["f3"], n=1))
+    data["quizzes"][0]["title"] = "Everything"
+    write_bank(path, data)
+    result = load(runner, path)
+    assert result.exit_code == 0, result.output
+    assert "3 facts: 1 added, 1 changed, 1 unchanged, 0 retired" in result.output
+    assert "1 quizzes: 0 added, 1 changed, 0 unchanged, 0 retired" in result.output
+    fact = db.session.scalar(select(Fact).where(Fact.key == "f1"))
+    assert (fact.version, fact.statement) == (2, "A better statement.")
+    quiz = db.session.scalar(select(Quiz).where(Quiz.key == "quiz1"))
+    assert quiz.version == 2
+    assert db.session.scalar(select(func.count()).select_from(QuizVersion)) == 2
+
+    data["quizzes"] = [{"id": "quiz2", "title": "Another", "count": 2}]
+    write_bank(path, data)
+    result = load(runner, path)
+    assert "2 quizzes: 1 added, 0 changed, 0 unchanged, 1 retired" not in result.output
+    assert "1 quizzes: 1 added, 0 changed, 0 unchanged, 1 retired" in result.output
+    db.session.expire_all()
+    assert db.session.scalar(select(Quiz.retired_at).where(Quiz.key == "quiz1")) is not None
+
+
+def test_a_source_split_over_two_files_retires_per_file(runner, tmp_path):
+    main = bank(questions=8)
+    extra = {
+        "source": "src",
+        "questions": [question("x1", "short_answer", ["f1"]), question("x2", "ordering", ["f2"])],
+    }
+    write_bank(tmp_path / "banks" / "main.yaml", main)
+    write_bank(tmp_path / "banks" / "extra.yaml", extra)
+    result = load(runner, tmp_path / "banks")
+    assert result.exit_code == 0, result.output
+    assert "10 questions: 10 added" in result.output
+
+    # Loading one file alone leaves the other file's questions alone.
+    result = load(runner, tmp_path / "banks" / "main.yaml")
+    assert "8 questions: 0 added, 0 changed, 8 unchanged, 0 retired" in result.output
+    assert db.session.scalar(select(func.count()).where(Question.retired_at.is_(None))) == 10
+
+
+def test_invalid_bank_is_refused_with_the_checker_messages(runner, tmp_path, snapshot):
+    good = write_bank(tmp_path / "good.yaml", bank(questions=8))
+    load(runner, good)
+    before = snapshot()
+    data = bank(questions=8)
+    data["questions"][2]["facts"] = ["nope"]
+    bad = write_bank(tmp_path / "good.yaml", data)
+    check = runner.invoke(args=["check", str(bad)])
+    db.session.rollback()
+    result = load(runner, bad)
+    assert result.exit_code == 1
+    message = f"{bad}:"
+    assert message in check.output and "unknown fact 'nope'" in check.output
+    problem_line = next(line for line in check.output.splitlines() if "unknown fact" in line)
+    assert problem_line in result.output
+    assert "nothing loaded" in result.output
+    assert snapshot() == before
+
+
+def _install_failure_trigger(dialect: str) -> None:
+    """Make the database itself reject a question version whose prompt holds BOOM."""
+    if dialect == "sqlite":
+        db.session.execute(
+            text(
+                "CREATE TRIGGER boom BEFORE INSERT ON question_versions WHEN NEW.prompt LIKE '%BOOM%' "
+                "BEGIN SELECT RAISE(ABORT, 'boom: rejected by a test trigger'); END"
+            )
+        )
+    else:
+        db.session.execute(
+            text(
+                "CREATE FUNCTION boom() RETURNS trigger AS $$ BEGIN "
+                "IF NEW.prompt LIKE '%BOOM%' THEN RAISE EXCEPTION 'boom: rejected by a test trigger'; END IF; "
+                "RETURN NEW; END $$ LANGUAGE plpgsql"
+            )
+        )
+        db.session.execute(
+            text(
+                "CREATE TRIGGER boom BEFORE INSERT ON question_versions FOR EACH ROW EXECUTE FUNCTION boom()"
+            )
+        )
+    db.session.commit()
+
+
+def test_database_error_half_way_leaves_the_database_as_it_was(runner, tmp_path, snapshot):
+    data = bank(questions=16)
+    path = write_bank(tmp_path / "bank.yaml", data)
+    load(runner, path)
+    _install_failure_trigger(db.engine.dialect.name)
+    before = snapshot()
+
+    data["facts"][0]["statement"] = "Changed before the failure."
+    data["questions"][0]["prompt"] = "Changed first?"
+    data["questions"].pop(3)
+    data["questions"].append(question("q99", "matching", ["f1"], prompt="BOOM?"))
+    write_bank(path, data)
+    result = load(runner, path)
+    assert result.exit_code == 1
+    assert "database error" in result.output and "boom: rejected by a test trigger" in result.output
+    assert "nothing loaded" in result.output
+    assert "Traceback" not in result.output
+    db.session.rollback()
+    assert snapshot() == before
+
+
+def test_killed_load_leaves_the_database_before_or_after_never_between(app, database_url, tmp_path, snapshot):
+    """Kill a large load at several moments: each time the database is all old or all new."""
+    path = write_bank(tmp_path / "big.yaml", bank(questions=3000, facts=300))
+    env = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": "x"}
+    empty = snapshot()
+    for delay in (0.5, 1.5, 3.0):
+        process = subprocess.Popen(
+            [sys.executable, "-m", "quizapp", "load", str(path)],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        time.sleep(delay)
+        process.send_signal(signal.SIGKILL)
+        process.wait(timeout=60)
+        db.session.rollback()
+        if snapshot() == empty:
+            continue
+        loaded = (
+            db.session.scalar(select(func.count()).select_from(Question)),
+            db.session.scalar(select(func.count()).select_from(QuestionVersion)),
+            db.session.scalar(select(func.count()).select_from(Fact)),
+        )
+        assert loaded == (3000, 3000, 300), f"partial load after a kill at {delay}s: {loaded}"
+        break
+
+
+def test_sqlite_read_then_write_transactions_never_fail_with_database_locked(sqlite_url, tmp_path):
+    """Concurrent transactions that read, then write must queue, not fail (BEGIN IMMEDIATE)."""
+    app = make_app(sqlite_url, tmp_path / "instance")
+    with app.app_context():
+        engine = create_engine(str(db.engine.url))
+    errors: list[BaseException] = []
+
+    def worker() -> None:
+        try:
+            for _ in range(15):
+                with engine.begin() as conn:
+                    conn.execute(text("SELECT count(*) FROM users")).scalar()
+                    time.sleep(0.002)
+                    conn.execute(text("INSERT INTO users (created_at) VALUES (CURRENT_TIMESTAMP)"))
+        except BaseException as error:
+            errors.append(error)
+
+    threads = [threading.Thread(target=worker) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM users")).scalar() == 60
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() >= 5000
+    engine.dispose()
