@@ -53,12 +53,12 @@ class Config:
 
 
 class TestConfig(Config):
-    """Settings for tests: a given database, a fixed key, no CSRF for raw posts."""
+    """Settings for tests: a given database and a fixed key."""
 
     TESTING = True
 
     def __init__(self, instance_path: str | os.PathLike[str], database_url: str) -> None:
-        os.environ.setdefault("SECRET_KEY", "test-secret-key")
         super().__init__(instance_path)
         self.SQLALCHEMY_DATABASE_URI = normalise_url(database_url)
+        self.SECRET_KEY = "test-secret-key"
         self.TESTING = True

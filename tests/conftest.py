@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
+from flask.testing import FlaskCliRunner
 from flask_migrate import upgrade
 from sqlalchemy import create_engine, text
 
@@ -82,9 +83,21 @@ def client(app: Flask):
     return app.test_client()
 
 
+class CliRunner(FlaskCliRunner):
+    """Ends the test's open transaction before each command.
+
+    On SQLite every transaction takes the write lock up front (BEGIN IMMEDIATE), and a
+    command opens connections of its own (migrations), which would wait for the lock.
+    """
+
+    def invoke(self, *args, **kwargs):
+        db.session.rollback()
+        return super().invoke(*args, **kwargs)
+
+
 @pytest.fixture
-def runner(app: Flask):
-    return app.test_cli_runner()
+def runner(app: Flask) -> CliRunner:
+    return CliRunner(app)
 
 
 def snapshot_database() -> dict[str, list[tuple]]:
@@ -100,3 +113,26 @@ def snapshot_database() -> dict[str, list[tuple]]:
 @pytest.fixture
 def snapshot():
     return snapshot_database
+
+
+@pytest.fixture
+def count_queries(app: Flask):
+    """A context manager counting the SQL statements run inside it."""
+    from contextlib import contextmanager
+
+    from sqlalchemy import event
+
+    @contextmanager
+    def counting():
+        statements: list[str] = []
+
+        def record(_conn, _cursor, statement, *_args):
+            statements.append(statement)
+
+        event.listen(db.engine, "before_cursor_execute", record)
+        try:
+            yield statements
+        finally:
+            event.remove(db.engine, "before_cursor_execute", record)
+
+    return counting

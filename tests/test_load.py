@@ -21,9 +21,6 @@ from .factories import bank, question, write_bank
 
 
 def load(runner, *paths: Path):
-    # End the test's own read transaction first: on SQLite every transaction takes the
-    # write lock up front (BEGIN IMMEDIATE), so an open one would make the load wait.
-    db.session.rollback()
     return runner.invoke(args=["load", *map(str, paths)])
 
 
@@ -166,7 +163,6 @@ def test_invalid_bank_is_refused_with_the_checker_messages(runner, tmp_path, sna
     data["questions"][2]["facts"] = ["nope"]
     bad = write_bank(tmp_path / "good.yaml", data)
     check = runner.invoke(args=["check", str(bad)])
-    db.session.rollback()
     result = load(runner, bad)
     assert result.exit_code == 1
     message = f"{bad}:"

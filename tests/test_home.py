@@ -1,0 +1,59 @@
+"""The home page lists the loaded banks and their quizzes."""
+
+from __future__ import annotations
+
+from quizapp.config import resource_dir
+from quizapp.extensions import db
+
+from .factories import bank, write_bank
+
+
+def test_home_without_banks_says_how_to_load_one(client):
+    page = client.get("/")
+    assert page.status_code == 200
+    assert "No question banks are loaded yet" in page.get_data(as_text=True)
+
+
+def test_home_lists_the_shipped_bank_and_its_quizzes(client, runner):
+    result = runner.invoke(args=["load", str(resource_dir("questions"))])
+    assert result.exit_code == 0, result.output
+    db.session.remove()
+    html = client.get("/").get_data(as_text=True)
+    assert "New type of international relations" in html
+    for title in ("Quick start", "The whole article, mixed"):
+        assert title in html
+    assert "Exam mode" in html and "minute time limit" in html
+    assert "Practice mode" in html
+
+
+def test_home_escapes_bank_text(client, runner, tmp_path):
+    data = bank(questions=8)
+    data["quizzes"][0]["title"] = "<script>alert(1)</script>"
+    runner.invoke(args=["load", str(write_bank(tmp_path / "b.yaml", data))])
+    db.session.remove()
+    html = client.get("/").get_data(as_text=True)
+    assert "<script>alert(1)</script>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+def test_home_makes_the_same_number_of_queries_for_one_bank_or_three(client, runner, tmp_path, count_queries):
+    runner.invoke(args=["load", str(write_bank(tmp_path / "one" / "a.yaml", bank("a", questions=8)))])
+    db.session.remove()
+    with count_queries() as one:
+        assert client.get("/").status_code == 200
+    for name in ("b", "c"):
+        data = bank(name, questions=16)
+        for item in ("questions", "facts", "topics", "quizzes"):
+            for record in data[item]:
+                record["id"] = f"{name}-{record['id']}"
+        for question in data["questions"]:
+            question["facts"] = [f"{name}-{f}" for f in question["facts"]]
+            question["topics"] = [f"{name}-{t}" for t in question["topics"]]
+        data["quizzes"][0]["select"] = {"topics": [f"{name}-t1"]}
+        result = runner.invoke(args=["load", str(write_bank(tmp_path / name / "bank.yaml", data))])
+        assert result.exit_code == 0, result.output
+    db.session.remove()
+    with count_queries() as three:
+        html = client.get("/").get_data(as_text=True)
+    assert "Source b" in html and "Source c" in html
+    assert len(three) == len(one)
