@@ -55,6 +55,8 @@ class Config:
 class TestConfig(Config):
     """Settings for tests: a given database and a fixed key."""
 
+    __test__ = False  # not a pytest test class, despite its name
+
     TESTING = True
 
     def __init__(self, instance_path: str | os.PathLike[str], database_url: str) -> None:

@@ -186,7 +186,8 @@ def _install_failure_trigger(dialect: str) -> None:
         db.session.execute(
             text(
                 "CREATE FUNCTION boom() RETURNS trigger AS $$ BEGIN "
-                "IF NEW.prompt LIKE '%BOOM%' THEN RAISE EXCEPTION 'boom: rejected by a test trigger'; END IF; "
+                "IF NEW.prompt LIKE '%BOOM%' THEN "
+                "RAISE EXCEPTION 'boom: rejected by a test trigger'; END IF; "
                 "RETURN NEW; END $$ LANGUAGE plpgsql"
             )
         )

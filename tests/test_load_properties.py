@@ -46,7 +46,9 @@ def empty_database() -> None:
 
 def bank_text(specs: dict[str, tuple[str, int, int]]) -> str:
     data = bank(questions=0, facts=4)
-    data["questions"] = [question(key, qtype, [f"f{fact + 1}"], n=n) for key, (qtype, fact, n) in specs.items()]
+    data["questions"] = [
+        question(key, qtype, [f"f{fact + 1}"], n=n) for key, (qtype, fact, n) in specs.items()
+    ]
     data["quizzes"] = [{"id": "all", "title": "All"}] if specs else []
     return yaml.safe_dump(data, sort_keys=False)
 

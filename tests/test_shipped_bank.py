@@ -69,7 +69,8 @@ def test_an_ordering_question_covers_the_chronology(shipped):
         return {y for y in CHRONOLOGY_YEARS if y in text}
 
     chronologies = [
-        q for q in bank_file.questions
+        q
+        for q in bank_file.questions
         if q.type == "ordering" and len(q.items) == 5 and years(q) == set(CHRONOLOGY_YEARS)
     ]
     assert chronologies
@@ -79,8 +80,9 @@ def test_an_ordering_question_covers_the_chronology(shipped):
 
 def test_matching_and_cloze_are_used_for_people_and_slogans(shipped):
     _, bank_file = shipped
-    matching_text = " ".join(p.left + " " + p.right for q in bank_file.questions if q.type == "matching"
-                             for p in q.pairs)
+    matching_text = " ".join(
+        p.left + " " + p.right for q in bank_file.questions if q.type == "matching" for p in q.pairs
+    )
     assert "Dai Bingguo" in matching_text and "State Councilor" in matching_text
     cloze_answers = " ".join(
         " ".join(b.answers or [b.answer]) for q in bank_file.questions if q.type == "cloze" for b in q.blanks
@@ -107,6 +109,7 @@ def test_quizzes_cover_each_section_the_whole_article_an_exam_and_a_quick_start(
     assert sections <= {main_section(q) for q in quizzes}
     assert any(sections_of(q) == sections and q.mode == "practice" for q in quizzes)
     assert any(q.mode == "exam" and q.time_limit for q in quizzes)
+
     def size(quiz) -> int:
         return quiz.count or len([q for q in bank_file.questions if selects(quiz.select, q)])
 

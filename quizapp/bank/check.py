@@ -131,11 +131,15 @@ def check_parsed(parsed_files: list[ParsedFile]) -> Bank:
 # --- one file ---------------------------------------------------------------------
 
 
-def _check_structure(parsed: ParsedFile, problems: list[Problem], ids: dict[str, set[str]]) -> BankFile | None:
+def _check_structure(
+    parsed: ParsedFile, problems: list[Problem], ids: dict[str, set[str]]
+) -> BankFile | None:
     data = parsed.data
     if not isinstance(data, dict):
         problems.append(
-            parsed.problem((), f"a bank file is a mapping with the keys {', '.join(TOP_KEYS)}; got {_kind(data)}")
+            parsed.problem(
+                (), f"a bank file is a mapping with the keys {', '.join(TOP_KEYS)}; got {_kind(data)}"
+            )
         )
         return None
     for key in data:
@@ -165,7 +169,9 @@ def _check_structure(parsed: ParsedFile, problems: list[Problem], ids: dict[str,
     return bank_file if source_id else None
 
 
-def _check_source(parsed: ParsedFile, data: dict, problems: list[Problem]) -> tuple[str | None, schema.Source | None]:
+def _check_source(
+    parsed: ParsedFile, data: dict, problems: list[Problem]
+) -> tuple[str | None, schema.Source | None]:
     if "source" not in data:
         problems.append(parsed.problem((), "missing required key 'source' (the source document, or its id)"))
         return None, None
@@ -177,7 +183,9 @@ def _check_source(parsed: ParsedFile, data: dict, problems: list[Problem]) -> tu
             problems.extend(_translate(parsed, ("source",), error, "source"))
             return None, None
     if not isinstance(value, dict):
-        problems.append(parsed.problem(("source",), f"expected a mapping (the source) or a source id, got {_kind(value)}"))
+        problems.append(
+            parsed.problem(("source",), f"expected a mapping (the source) or a source id, got {_kind(value)}")
+        )
         return None, None
     try:
         source = schema.Source.model_validate(value)
@@ -225,7 +233,11 @@ def _check_across(bank: Bank, parsed: dict[str, ParsedFile], ids: dict[str, set[
                 if earlier is not None:
                     other_file, other_index = earlier
                     line = parsed[other_file.path].line_of((kind, other_index))
-                    report(bf, (kind, index, "id"), f"duplicate id {record.id!r} (first used at {other_file.path}:{line})")
+                    report(
+                        bf,
+                        (kind, index, "id"),
+                        f"duplicate id {record.id!r} (first used at {other_file.path}:{line})",
+                    )
                     continue
                 first_seen[kind][record.id] = (bf, index)
                 kept.append((index, record))
@@ -237,7 +249,8 @@ def _check_across(bank: Bank, parsed: dict[str, ParsedFile], ids: dict[str, set[
             known = sections.get(bf.source_id)
             if known is not None and fact.section not in known:
                 report(
-                    bf, ("facts", index, "section"),
+                    bf,
+                    ("facts", index, "section"),
                     f"unknown section {fact.section!r}; the source's sections are {', '.join(sorted(known))}",
                 )
 
@@ -267,7 +280,8 @@ def _check_across(bank: Bank, parsed: dict[str, ParsedFile], ids: dict[str, set[
                 report(bf, ("facts", index), f"fact {fact.id!r} is tested by no question", warning=True)
             elif len(types) == 1:
                 report(
-                    bf, ("facts", index),
+                    bf,
+                    ("facts", index),
                     f"fact {fact.id!r} is tested by one question type only ({next(iter(types))})",
                     warning=True,
                 )
@@ -287,7 +301,8 @@ def _check_quiz(bf, index, quiz, questions, ids, report) -> None:
         report(bf, ("quizzes", index, "select"), "the quiz selects no question")
     elif quiz.count is not None and quiz.count > len(chosen):
         report(
-            bf, ("quizzes", index, "count"),
+            bf,
+            ("quizzes", index, "count"),
             f"count {quiz.count} is more than the {len(chosen)} question(s) the selection holds",
         )
 
@@ -324,7 +339,12 @@ def _root_model(kind: str, data: Any) -> type[BaseModel] | None:
     if kind == "questions":
         qtype = data.get("type") if isinstance(data, dict) else None
         return schema.QUESTION_TYPES.get(qtype) if isinstance(qtype, str) else None
-    return {"facts": schema.Fact, "topics": schema.Topic, "quizzes": schema.Quiz, "source": schema.Source}.get(kind)
+    return {
+        "facts": schema.Fact,
+        "topics": schema.Topic,
+        "quizzes": schema.Quiz,
+        "source": schema.Source,
+    }.get(kind)
 
 
 def _model_at(model: type[BaseModel] | None, loc: list[Any]) -> type[BaseModel] | None:
@@ -378,18 +398,39 @@ def _message(item: dict[str, Any], model: type[BaseModel] | None, loc: list[Any]
     if kind == "union_tag_not_found":
         return f"missing required key 'type' (one of {', '.join(schema.QUESTION_TYPES)})"
     if kind == "string_pattern_mismatch":
-        return f"{given!r} is not a valid id: use lowercase letters, digits, '.', '_' and '-' (at most 80)"
+        return (
+            f"{given!r} is not a valid id: start with a lowercase letter or digit, then use lowercase "
+            "letters, digits, '.', '_' or '-' (at most 80 characters)"
+        )
     if kind == "string_too_short":
         return "must not be empty"
     if kind == "literal_error":
         return f"{item['msg'].replace('Input should be', 'must be')} (got {given!r})"
+    ctx = item.get("ctx", {})
+    if kind == "too_short":
+        return f"needs at least {_items(ctx.get('min_length'))}, got {ctx.get('actual_length')}"
+    if kind == "too_long":
+        return f"holds at most {_items(ctx.get('max_length'))}, got {ctx.get('actual_length')}"
+    if kind == "string_too_long":
+        return f"is too long: at most {ctx.get('max_length')} characters, got {len(given)}"
+    bounds = {
+        "greater_than": "more than",
+        "greater_than_equal": "at least",
+        "less_than": "less than",
+        "less_than_equal": "at most",
+    }
+    if kind in bounds:
+        limit = next(iter(ctx.values()), "?")
+        return f"must be {bounds[kind]} {limit} (got {_short(given)})"
     message = item["msg"]
     for prefix in ("Value error, ", "Assertion failed, "):
         if message.startswith(prefix):
-            message = message[len(prefix):]
-    if kind.startswith(("greater", "less", "too_", "string_too")):
-        message = f"{message} (got {_short(given)})"
+            message = message[len(prefix) :]
     return message
+
+
+def _items(count: Any) -> str:
+    return f"{count} item" if count == 1 else f"{count} items"
 
 
 def _unknown_key(key: str, allowed: typing.Iterable[str]) -> str:
@@ -419,8 +460,10 @@ def _kind(value: Any) -> str:
 
 
 def _short(value: Any) -> str:
-    text = repr(value) if isinstance(value, str) else (
-        f"a list of {len(value)}" if isinstance(value, list) else str(value)
+    text = (
+        repr(value)
+        if isinstance(value, str)
+        else (f"a list of {len(value)}" if isinstance(value, list) else str(value))
     )
     return text if len(text) <= 60 else text[:57] + "..."
 

@@ -88,16 +88,16 @@ class _Converter:
         self.seen: set[int] = set()
 
     def convert(self, node: yaml.Node, path: Path_, depth: int = 0) -> Any:
-        self.parsed.lines[path] = node.start_mark.line + 1
         if id(node) in self.seen:
+            # An alias is the anchored node again, whose mark is the anchor's line: keep the line
+            # of the key that holds the alias (or of the enclosing list) instead.
             raise _Stop(path, "anchors and aliases (& and *) are not supported in bank files")
+        self.parsed.lines[path] = node.start_mark.line + 1
         self.seen.add(id(node))
         if depth > MAX_DEPTH:
             raise _Stop(path, f"nested more than {MAX_DEPTH} levels deep")
         if isinstance(node, yaml.ScalarNode):
-            if node.tag not in _SCALAR_TAGS:
-                raise _Stop(path, f"unsupported YAML tag {node.tag}")
-            return _constructor.construct_object(node)
+            return _scalar(node, path)
         if isinstance(node, yaml.SequenceNode):
             if node.tag != "tag:yaml.org,2002:seq":
                 raise _Stop(path, f"unsupported YAML tag {node.tag}")
@@ -108,7 +108,7 @@ class _Converter:
         for key_node, value_node in node.value:
             if not isinstance(key_node, yaml.ScalarNode) or key_node.tag == "tag:yaml.org,2002:null":
                 raise _Stop(path, "a key must be plain text", line=key_node.start_mark.line + 1)
-            key = str(_constructor.construct_object(key_node))
+            key = str(_scalar(key_node, path, line=key_node.start_mark.line + 1))
             if key == "<<":
                 raise _Stop(path, "merge keys (<<) are not supported in bank files")
             key_path = (*path, key)
@@ -124,18 +124,33 @@ class _Converter:
                     )
                 )
                 continue
+            self.parsed.lines[key_path] = key_node.start_mark.line + 1
             result[key] = self.convert(value_node, key_path, depth + 1)
             # A key's own line is where a reader looks for a missing or wrong value.
             self.parsed.lines[key_path] = key_node.start_mark.line + 1
         return result
 
 
-_SCALAR_TAGS = {
-    "tag:yaml.org,2002:str",
-    "tag:yaml.org,2002:int",
-    "tag:yaml.org,2002:float",
-    "tag:yaml.org,2002:bool",
-    "tag:yaml.org,2002:null",
+def _scalar(node: yaml.ScalarNode, path: Path_, line: int | None = None) -> Any:
+    """A scalar's value; an odd tag or a value its tag cannot hold is a problem, not an exception."""
+    if node.tag not in _SCALAR_TAGS:
+        raise _Stop(path, f"unsupported YAML tag {node.tag}", line=line)
+    try:
+        return _constructor.construct_object(node)
+    except (yaml.YAMLError, ValueError, LookupError, TypeError, AttributeError) as error:
+        # e.g. `!!int abc`, `!!bool maybe`, or an integer longer than Python converts (4,300 digits)
+        text = node.value if len(node.value) <= 60 else node.value[:57] + "..."
+        kind = _SCALAR_TAGS.get(node.tag, node.tag)
+        too_long = " (too many digits)" if "digits" in str(error) else ""
+        raise _Stop(path, f"{text!r} is not a valid {kind}{too_long}", line=line) from None
+
+
+_SCALAR_TAGS = {  # the tags a bank may use, with what a reader calls them
+    "tag:yaml.org,2002:str": "text",
+    "tag:yaml.org,2002:int": "whole number",
+    "tag:yaml.org,2002:float": "number",
+    "tag:yaml.org,2002:bool": "boolean (true or false)",
+    "tag:yaml.org,2002:null": "empty value",
 }
 
 
@@ -157,15 +172,20 @@ def parse_text(text: str, path: str) -> ParsedFile:
     try:
         node = yaml.compose(text, Loader=_BankLoader)
     except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
+        start = error.context_mark
+        mark = error.problem_mark or start
+        if start is not None and mark is not None and mark.index >= len(text):
+            mark = start  # noticed at the end of the file (an unclosed quote or bracket): show where it began
         line = mark.line + 1 if mark else 1
         context = error.context
-        start = error.context_mark
         if context and context.startswith("while ") and start is not None and start.line + 1 != line:
-            # e.g. an unclosed quote is noticed at the end of the file: say where it began.
             context = f"{context} (started on line {start.line + 1})"
         message = " ".join(p for p in (context, error.problem) if p) or "invalid YAML"
-        parsed.problems.append(Problem(path, line, "(file)", f"not valid YAML: {message}"))
+        if "exceeded maximum nesting depth" in message:  # libyaml's own limit (1000), far above ours
+            message = f"nested more than {MAX_DEPTH} levels deep"
+        else:
+            message = f"not valid YAML: {message}"
+        parsed.problems.append(Problem(path, line, "(file)", message))
         return parsed
     except yaml.YAMLError as error:
         parsed.problems.append(Problem(path, 1, "(file)", f"not valid YAML: {error}"))
@@ -174,6 +194,9 @@ def parse_text(text: str, path: str) -> ParsedFile:
         parsed.problems.append(Problem(path, 1, "(file)", f"nested more than {MAX_DEPTH} levels deep"))
         return parsed
     if node is None:
+        parsed.problems.append(Problem(path, 1, "(file)", "the file is empty; a bank needs at least source"))
+        return parsed
+    if isinstance(node, yaml.ScalarNode) and node.tag == "tag:yaml.org,2002:null":
         parsed.problems.append(Problem(path, 1, "(file)", "the file is empty; a bank needs at least source"))
         return parsed
     try:
@@ -191,7 +214,9 @@ def parse_text(text: str, path: str) -> ParsedFile:
 def parse_bytes(raw: bytes, path: str) -> ParsedFile:
     """Decode UTF-8 (a BOM is allowed) and parse; never raises for bad input."""
     if len(raw) > MAX_FILE_BYTES:
-        return _refused(path, f"the file is {len(raw):,} bytes; a bank file may hold at most {MAX_FILE_BYTES:,}")
+        return _refused(
+            path, f"the file is {len(raw):,} bytes; a bank file may hold at most {MAX_FILE_BYTES:,}"
+        )
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
@@ -206,7 +231,9 @@ def parse_file(file: Path, display: str | None = None) -> ParsedFile:
     try:
         size = file.stat().st_size
         if size > MAX_FILE_BYTES:
-            return _refused(shown, f"the file is {size:,} bytes; a bank file may hold at most {MAX_FILE_BYTES:,}")
+            return _refused(
+                shown, f"the file is {size:,} bytes; a bank file may hold at most {MAX_FILE_BYTES:,}"
+            )
         raw = file.read_bytes()
     except OSError as error:
         return _refused(shown, f"cannot read the file: {error.strerror or error}")

@@ -336,11 +336,12 @@ class Quiz(Closed):
     mode: Literal["practice", "exam"] = "practice"
     time_limit: int | None = Field(default=None, ge=1, le=24 * 60, description="minutes")
 
-    @model_validator(mode="after")
-    def _limit_only_for_exams(self) -> Quiz:
-        if self.time_limit is not None and self.mode != "exam":
-            raise ValueError("time_limit applies to exam mode only")
-        return self
+    @field_validator("time_limit")
+    @classmethod
+    def _limit_only_for_exams(cls, minutes: int | None, info: ValidationInfo) -> int | None:
+        if minutes is not None and info.data.get("mode", "practice") != "exam":
+            raise ValueError("time_limit applies to exam mode only (add mode: exam)")
+        return minutes
 
 
 # --- the file -----------------------------------------------------------------------
