@@ -31,8 +31,10 @@ def create_app(config: Mapping[str, Any] | object | None = None) -> Flask:
     migrate.init_app(app, db, directory=str(PACKAGE_DIR / "migrations"))
     csrf.init_app(app)
 
-    from . import cli, home
+    from . import cli, errors, home, quiz
 
     app.register_blueprint(home.bp)
+    app.register_blueprint(quiz.bp)
+    errors.init_app(app)
     cli.init_app(app)
     return app

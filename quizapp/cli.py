@@ -127,6 +127,17 @@ def serve_command(host: str, port: int, workers: int) -> None:
     )
 
 
+@click.command("close-overdue")
+@with_appcontext
+def close_overdue_command() -> None:
+    """Close open exam attempts past their deadline, at their deadline, with what was saved."""
+    from .services.attempts import close_overdue
+
+    closed = close_overdue(db.session)
+    db.session.commit()
+    click.echo(f"{closed} overdue attempt(s) closed")
+
+
 def upgrade_database() -> None:
     """Bring the schema to the newest migration (quietly; it is idempotent)."""
     import logging
@@ -136,7 +147,7 @@ def upgrade_database() -> None:
 
 
 def init_app(app: Flask) -> None:
-    for command in (check_command, load_command, serve_command):
+    for command in (check_command, load_command, serve_command, close_overdue_command):
         app.cli.add_command(command)
 
 

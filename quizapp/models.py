@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     Column,
     DateTime,
     Float,
@@ -22,6 +23,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.sql.expression import true as sa_true
 
 from .extensions import db
 
@@ -157,6 +159,7 @@ class Quiz(db.Model):
     question_order: Mapped[str] = mapped_column(String(16))
     mode: Mapped[str] = mapped_column(String(16))
     time_limit: Mapped[int | None] = mapped_column(Integer)
+    attempts_allowed: Mapped[int | None] = mapped_column(Integer)
     content_hash: Mapped[str] = mapped_column(String(64))
 
     source: Mapped[Source] = relationship()
@@ -174,29 +177,68 @@ class QuizVersion(db.Model):
     created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
 
 
-# --- takers (grown further by the quiz-taking work) -------------------------------------
+# --- takers and attempts ------------------------------------------------------------------
 
 
 class User(db.Model):
+    """A taker. A guest has no username: the signed session cookie binds it to a browser."""
+
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str | None] = mapped_column(String(80), unique=True)
+    is_guest: Mapped[bool] = mapped_column(Boolean, default=True, server_default=sa_true())
     created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
 
 
 class Attempt(db.Model):
+    """One sitting of a quiz (or of a practice selection), with its questions drawn."""
+
     __tablename__ = "attempts"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    quiz_id: Mapped[int | None] = mapped_column(ForeignKey("quizzes.id", ondelete="RESTRICT"), index=True)
     quiz_version_id: Mapped[int | None] = mapped_column(ForeignKey("quiz_versions.id", ondelete="RESTRICT"))
+    title: Mapped[str] = mapped_column(String(500), default="", server_default="")
+    mode: Mapped[str] = mapped_column(String(16), default="practice")
+    state: Mapped[str] = mapped_column(String(16), default="open")
     started_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+    deadline: Mapped[datetime | None] = mapped_column(Timestamp)
     finished_at: Mapped[datetime | None] = mapped_column(Timestamp)
+    position: Mapped[int] = mapped_column(Integer, default=1)
+    score: Mapped[float | None] = mapped_column(Float)
+    max_score: Mapped[float] = mapped_column(Float, default=0)
+
+    slots: Mapped[list[Slot]] = relationship(back_populates="attempt", order_by="Slot.position")
+
+
+class Slot(db.Model):
+    """A question of an attempt: the version shown, its fixed option order, the saved response."""
+
+    __tablename__ = "attempt_slots"
+    __table_args__ = (UniqueConstraint("attempt_id", "position"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    attempt_id: Mapped[int] = mapped_column(ForeignKey("attempts.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer)
+    question_version_id: Mapped[int] = mapped_column(
+        ForeignKey("question_versions.id", ondelete="RESTRICT"), index=True
+    )
+    layout: Mapped[dict[str, Any]] = mapped_column(JSON)
+    sequence: Mapped[int] = mapped_column(Integer, default=0)
+    flagged: Mapped[bool] = mapped_column(Boolean, default=False)
+    response: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    saved_at: Mapped[datetime | None] = mapped_column(Timestamp)
+    fraction: Mapped[float | None] = mapped_column(Float)
+    feedback: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+    attempt: Mapped[Attempt] = relationship(back_populates="slots")
+    version: Mapped[QuestionVersion] = relationship()
 
 
 class Answer(db.Model):
-    """A taker's answer, pinned to the question version that was shown."""
+    """A graded answer, pinned to the question version that was shown: the history of learning."""
 
     __tablename__ = "answers"
 

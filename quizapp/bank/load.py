@@ -92,6 +92,11 @@ def content_hash(value: Any) -> str:
     return hashlib.sha256(encoded.encode()).hexdigest()
 
 
+def record_hash(record: Any) -> str:
+    """The digest of a bank record; defaults are left out so that new optional keys change nothing."""
+    return content_hash(record.model_dump(mode="json", exclude_defaults=True))
+
+
 def question_parts(question: Any) -> dict[str, Any]:
     """Split a question record into the columns of a QuestionVersion."""
     dumped = question.model_dump(mode="json")
@@ -119,7 +124,7 @@ def load_bank(session: Session, bank: Bank, now: datetime | None = None) -> Load
     topic_ids = _load_topics(session, bank, report.topics)
     scope = {(source_ids[bf.source_id], bf.name) for bf in bank.files}
 
-    facts = [(bf, f, content_hash(f.model_dump(mode="json"))) for bf in bank.files for f in bf.facts]
+    facts = [(bf, f, record_hash(f)) for bf in bank.files for f in bf.facts]
     fact_ids = _load_versioned(
         session,
         Fact,
@@ -137,8 +142,7 @@ def load_bank(session: Session, bank: Bank, now: datetime | None = None) -> Load
     questions = []
     for bf in bank.files:
         for q in bf.questions:
-            parts = question_parts(q)
-            questions.append((bf, q, content_hash(parts)))
+            questions.append((bf, q, record_hash(q)))
     new_versions: list[tuple[int, Any]] = []
     _load_versioned(
         session,
@@ -156,7 +160,7 @@ def load_bank(session: Session, bank: Bank, now: datetime | None = None) -> Load
     )
     _link(session, new_versions, fact_ids, topic_ids)
 
-    quizzes = [(bf, z, content_hash(z.model_dump(mode="json"))) for bf in bank.files for z in bf.quizzes]
+    quizzes = [(bf, z, record_hash(z)) for bf in bank.files for z in bf.quizzes]
     _load_versioned(
         session,
         Quiz,
@@ -183,6 +187,7 @@ def _quiz_row(quiz: schema.Quiz) -> dict[str, Any]:
         "question_order": quiz.order,
         "mode": quiz.mode,
         "time_limit": quiz.time_limit,
+        "attempts_allowed": quiz.attempts,
     }
 
 

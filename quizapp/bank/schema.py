@@ -335,13 +335,14 @@ class Quiz(Closed):
     order: Literal["shuffled", "fixed"] = "shuffled"
     mode: Literal["practice", "exam"] = "practice"
     time_limit: int | None = Field(default=None, ge=1, le=24 * 60, description="minutes")
+    attempts: int | None = Field(default=None, ge=1, le=100, description="attempts allowed per taker")
 
-    @field_validator("time_limit")
+    @field_validator("time_limit", "attempts")
     @classmethod
-    def _limit_only_for_exams(cls, minutes: int | None, info: ValidationInfo) -> int | None:
-        if minutes is not None and info.data.get("mode", "practice") != "exam":
-            raise ValueError("time_limit applies to exam mode only (add mode: exam)")
-        return minutes
+    def _only_for_exams(cls, value: int | None, info: ValidationInfo) -> int | None:
+        if value is not None and info.data.get("mode", "practice") != "exam":
+            raise ValueError(f"{info.field_name} applies to exam mode only (add mode: exam)")
+        return value
 
 
 # --- the file -----------------------------------------------------------------------

@@ -24,12 +24,14 @@ from ..models import (
 
 @dataclass
 class QuizEntry:
+    id: int
     key: str
     title: str
     description: str | None
     mode: str
     time_limit: int | None
     size: int
+    attempts_allowed: int | None = None
 
 
 @dataclass
@@ -52,6 +54,7 @@ def active_questions(session: Session) -> list[SimpleNamespace]:
             (QuestionVersion.question_id == Question.id) & (QuestionVersion.number == Question.version),
         )
         .where(Question.retired_at.is_(None))
+        .order_by(Question.id)
     )
     questions = {
         version_id: SimpleNamespace(id=key, source_id=source_id, difficulty=difficulty, facts=[], topics=[])
@@ -94,6 +97,15 @@ def catalogue(session: Session) -> list[SourceEntry]:
         available = sum(1 for q in questions if selects(selection, q))
         size = min(quiz.count, available) if quiz.count else available
         entries[quiz.source_id].quizzes.append(
-            QuizEntry(quiz.key, quiz.title, quiz.description, quiz.mode, quiz.time_limit, size)
+            QuizEntry(
+                quiz.id,
+                quiz.key,
+                quiz.title,
+                quiz.description,
+                quiz.mode,
+                quiz.time_limit,
+                size,
+                quiz.attempts_allowed,
+            )
         )
     return [e for e in entries.values() if e.question_count or e.quizzes]

@@ -1,0 +1,36 @@
+"""Error pages that say what went wrong and what to do, never a bare traceback."""
+
+from __future__ import annotations
+
+from flask import Flask, render_template
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+MESSAGES = {
+    400: ("Bad request", "The request could not be understood. Go back, reload the page and try again."),
+    404: ("Not found", "There is nothing here, or it is not yours to see."),
+    405: ("Not allowed", "This page cannot be used that way."),
+    413: ("Too large", "What you sent is larger than this site accepts."),
+    500: ("Something went wrong", "The server could not finish your request; nothing was changed."),
+}
+
+
+def _page(code: int, message: str | None = None) -> tuple[str, int]:
+    title, default = MESSAGES.get(code, ("Error", "The request could not be completed."))
+    return render_template("errors/error.html", title=title, message=message or default), code
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def csrf_error(error: CSRFError) -> tuple[str, int]:
+        return _page(
+            400,
+            "The form's security token is missing or has expired. "
+            "Go back, reload the page and send it again.",
+        )
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException) -> tuple[str, int]:
+        code = error.code or 500
+        description = error.description if code == 400 and error.description else None
+        return _page(code, description if description and "browser" not in description else None)

@@ -1,0 +1,51 @@
+"""Human-readable text for a taker's response, for feedback and review pages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .bank.schema import PLACEHOLDER
+
+
+def describe_response(qtype: str, data: dict[str, Any], response: dict[str, Any] | None) -> list[str]:
+    """The taker's answer as lines of text; ["(no answer)"] when nothing was given."""
+    if not response:
+        return ["(no answer)"]
+    if qtype == "single_choice":
+        return [data["options"][response["choice"]]["text"]]
+    if qtype == "multiple_choice":
+        return [data["options"][i]["text"] for i in response["choices"]] or ["(nothing chosen)"]
+    if qtype == "true_false":
+        return ["True" if response["answer"] else "False"]
+    if qtype in ("short_answer", "numeric"):
+        return [response["text"]]
+    if qtype == "ordering":
+        return [f"{n}. {data['items'][i]}" for n, i in enumerate(response["order"], start=1)]
+    if qtype == "matching":
+        rights = [p["right"] for p in data["pairs"]] + list(data.get("distractors") or [])
+        return [
+            f"{pair['left']} → {rights[match] if match is not None else '(no match)'}"
+            for pair, match in zip(data["pairs"], response["matches"], strict=False)
+        ]
+    if qtype == "cloze":
+        values = response["blanks"]
+
+        def fill(match: Any) -> str:
+            index = int(match.group(1)) - 1
+            value = values[index] if index < len(values) and values[index] else "…"
+            return f"[{value}]"
+
+        return [PLACEHOLDER.sub(fill, data["text"])]
+    return [str(response)]
+
+
+def cloze_parts(text: str) -> list[tuple[str, int | None]]:
+    """Split a cloze passage into (text, None) and ("", blank index) pieces, in order."""
+    parts: list[tuple[str, int | None]] = []
+    last = 0
+    for match in PLACEHOLDER.finditer(text):
+        parts.append((text[last : match.start()], None))
+        parts.append(("", int(match.group(1)) - 1))
+        last = match.end()
+    parts.append((text[last:], None))
+    return parts

@@ -1,0 +1,296 @@
+"""Taking quizzes: start, answer page by page, summary, finish, review."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_wtf import FlaskForm
+from werkzeug.wrappers import Response
+from wtforms import IntegerField, SelectMultipleField
+from wtforms.validators import InputRequired, NumberRange, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from . import grading
+from .answer_forms import build_form, initial_values, response_from
+from .extensions import db
+from .models import Attempt, Slot, utcnow
+from .presenting import cloze_parts, describe_response
+from .services import attempts as svc
+from .takers import current_user_id, ensure_taker
+
+bp = Blueprint("quiz", __name__)
+
+
+class ButtonForm(FlaskForm):
+    """A form with nothing but its CSRF token, for POST buttons."""
+
+
+class PractiseForm(FlaskForm):
+    topics = SelectMultipleField(
+        "Topics", widget=ListWidget(prefix_label=False), option_widget=CheckboxInput()
+    )
+    facts = SelectMultipleField("Facts")
+    count = IntegerField(
+        "Number of questions",
+        default=10,
+        validators=[InputRequired("Enter a number of questions."), NumberRange(1, 50)],
+    )
+
+    def validate_topics(self, field: Any) -> None:
+        if not field.data and not self.facts.data:
+            raise ValidationError("Pick at least one topic or fact.")
+
+
+# --- starting --------------------------------------------------------------------------------
+
+
+@bp.post("/quizzes/<key>/start")
+def start(key: str) -> Response:
+    if not ButtonForm().validate_on_submit():
+        abort(400)
+    try:
+        attempt = svc.start_quiz(db.session, ensure_taker(), key)
+    except LookupError:
+        abort(404)
+    except svc.AttemptError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return redirect(url_for("home.index"))
+    db.session.commit()
+    return redirect(url_for("quiz.question", attempt_id=attempt.id, position=1))
+
+
+@bp.post("/practise")
+def practise() -> Response | str:
+    from .home import practise_form
+
+    form = practise_form()
+    if not form.validate_on_submit():
+        from .home import render_home
+
+        return render_home(practise=form), 422
+    try:
+        attempt = svc.start_practice(
+            db.session,
+            ensure_taker(),
+            topics=form.topics.data,
+            facts=form.facts.data,
+            count=form.count.data,
+            title="Practice: chosen topics and facts",
+        )
+    except svc.AttemptError as error:
+        db.session.rollback()
+        form.topics.errors = [str(error)]
+        from .home import render_home
+
+        return render_home(practise=form), 422
+    db.session.commit()
+    return redirect(url_for("quiz.question", attempt_id=attempt.id, position=1))
+
+
+# --- answering ----------------------------------------------------------------------------------
+
+
+def _attempt_or_404(attempt_id: int) -> Attempt:
+    attempt = svc.attempt_of(db.session, attempt_id, current_user_id())
+    if attempt is None:
+        abort(404)
+    if svc.overdue(attempt, utcnow()):
+        svc.close(db.session, attempt.id, finished_at=svc.as_utc(attempt.deadline))
+        db.session.commit()
+        flash("Time is up: the answers you saved before the deadline were submitted.", "error")
+        attempt = svc.attempt_of(db.session, attempt_id, current_user_id())
+    return attempt
+
+
+def _slot_or_404(attempt: Attempt, position: int) -> Slot:
+    slot = svc.slot_at(attempt, position)
+    if slot is None:
+        abort(404)
+    return slot
+
+
+@bp.route("/attempts/<int:attempt_id>/<int:position>", methods=["GET", "POST"])
+def question(attempt_id: int, position: int) -> Response | str | tuple[str, int]:
+    attempt = _attempt_or_404(attempt_id)
+    if attempt.state != "open":
+        return redirect(url_for("quiz.review", attempt_id=attempt.id))
+    slot = _slot_or_404(attempt, position)
+    version = slot.version
+    locked = attempt.mode == "practice" and slot.fraction is not None
+    if request.method == "GET":
+        svc.move_to(db.session, attempt, position)
+        db.session.commit()
+        form = build_form(
+            version.type,
+            version.data,
+            slot.layout,
+            initial=initial_values(version.type, version.data, slot.layout, slot.response),
+        )
+        form.seq.data = str(slot.sequence)
+        form.flag.data = slot.flagged
+        return _render_question(attempt, slot, form, locked)
+
+    form = build_form(version.type, version.data, slot.layout, formdata=request.form)
+    if not form.validate():
+        if "csrf_token" in form.errors:
+            abort(400, description="The form's security token is missing or has expired.")
+        return _render_question(attempt, slot, form, locked), 422
+    action = request.form.get("go", "save")
+    try:
+        sequence = int(form.seq.data)
+    except (TypeError, ValueError):
+        abort(400, description="The page's sequence number is missing.")
+    if sequence != slot.sequence:
+        return _stale(attempt, slot)
+    try:
+        if not locked:
+            response = response_from(form)
+            svc.save_response(db.session, attempt, slot, sequence, response)
+        svc.set_flag(db.session, slot, bool(form.flag.data))
+    except ValidationError:
+        return _render_question(attempt, slot, form, locked), 422
+    except grading.InvalidResponse as error:
+        form.answer_fields()[0].errors = [str(error)]
+        return _render_question(attempt, slot, form, locked), 422
+    except svc.TimeUp as error:
+        db.session.commit()
+        return render_template(
+            "quiz/message.html", title="Time is up", message=str(error), attempt=attempt
+        ), 409
+    except svc.StalePage:
+        db.session.rollback()
+        return _stale(attempt, slot)
+    db.session.commit()
+    target = {"next": position + 1, "prev": position - 1}.get(action)
+    if action == "summary" or (action == "next" and position == len(attempt.slots)):
+        return redirect(url_for("quiz.summary", attempt_id=attempt.id))
+    if target:
+        return redirect(url_for("quiz.question", attempt_id=attempt.id, position=target))
+    return redirect(url_for("quiz.question", attempt_id=attempt.id, position=position))
+
+
+def _stale(attempt: Attempt, slot: Slot) -> tuple[str, int]:
+    return render_template(
+        "quiz/message.html",
+        title="This page is out of date",
+        attempt=attempt,
+        message="This answer was already saved from another page or tab. Open the question again to see "
+        "what was saved.",
+        link=url_for("quiz.question", attempt_id=attempt.id, position=slot.position),
+    ), 409
+
+
+def _render_question(attempt: Attempt, slot: Slot, form: Any, locked: bool) -> str:
+    version = slot.version
+    feedback = None
+    if locked:  # practice feedback is shown only once the taker has answered
+        feedback = _feedback_view(slot)
+    return render_template(
+        "quiz/question.html",
+        attempt=attempt,
+        slot=slot,
+        version=version,
+        form=form,
+        locked=locked,
+        feedback=feedback,
+        total=len(attempt.slots),
+        cloze=cloze_parts(version.data["text"]) if version.type == "cloze" else None,
+    )
+
+
+def _feedback_view(slot: Slot) -> dict[str, Any]:
+    version = slot.version
+    stored = slot.feedback or {}
+    return {
+        "verdict": stored.get("verdict", "wrong"),
+        "messages": stored.get("messages", []),
+        "fraction": slot.fraction or 0.0,
+        "yours": describe_response(version.type, version.data, slot.response),
+        "right": grading.right_answer(version.type, version.data),
+        "explanation": version.explanation,
+        "facts": [(f.statement, f.source.title, f.source.section_title(f.section)) for f in version.facts],
+    }
+
+
+# --- summary, finishing, review ----------------------------------------------------------------------
+
+
+@bp.get("/attempts/<int:attempt_id>/summary")
+def summary(attempt_id: int) -> Response | str:
+    attempt = _attempt_or_404(attempt_id)
+    if attempt.state != "open":
+        return redirect(url_for("quiz.review", attempt_id=attempt.id))
+    return render_template("quiz/summary.html", attempt=attempt, form=ButtonForm())
+
+
+@bp.get("/attempts/<int:attempt_id>/finish")
+def confirm_finish(attempt_id: int) -> Response | str:
+    attempt = _attempt_or_404(attempt_id)
+    if attempt.state != "open":
+        return redirect(url_for("quiz.review", attempt_id=attempt.id))
+    unanswered = sum(1 for s in attempt.slots if s.response is None)
+    return render_template("quiz/confirm.html", attempt=attempt, form=ButtonForm(), unanswered=unanswered)
+
+
+@bp.post("/attempts/<int:attempt_id>/finish")
+def finish(attempt_id: int) -> Response | tuple[str, int]:
+    if not ButtonForm().validate_on_submit():
+        abort(400, description="The form's security token is missing or has expired.")
+    attempt = svc.attempt_of(db.session, attempt_id, current_user_id())
+    if attempt is None:
+        abort(404)
+    try:
+        outcome = svc.finish(db.session, attempt)
+    except svc.TimeUp as error:
+        db.session.commit()
+        return render_template(
+            "quiz/message.html",
+            title="Time is up",
+            message=str(error),
+            attempt=attempt,
+            link=url_for("quiz.review", attempt_id=attempt_id),
+        ), 409
+    db.session.commit()
+    if not outcome.finished_now:
+        flash("This attempt was already submitted; here is its review.", "info")
+    return redirect(url_for("quiz.review", attempt_id=attempt_id))
+
+
+@bp.get("/attempts/<int:attempt_id>/review")
+def review(attempt_id: int) -> Response | str:
+    attempt = _attempt_or_404(attempt_id)
+    if attempt.state == "open":
+        return redirect(url_for("quiz.question", attempt_id=attempt.id, position=attempt.position))
+    items = [(slot, _feedback_view(slot)) for slot in attempt.slots]
+    return render_template(
+        "quiz/review.html", attempt=attempt, items=items, form=ButtonForm(), missed=svc.missed_facts(attempt)
+    )
+
+
+@bp.post("/attempts/<int:attempt_id>/practise-missed")
+def practise_missed(attempt_id: int) -> Response:
+    if not ButtonForm().validate_on_submit():
+        abort(400, description="The form's security token is missing or has expired.")
+    attempt = svc.attempt_of(db.session, attempt_id, current_user_id())
+    if attempt is None or attempt.state == "open":
+        abort(404)
+    facts = svc.missed_facts(attempt)
+    if not facts:
+        flash("You missed nothing in this attempt.", "info")
+        return redirect(url_for("quiz.review", attempt_id=attempt_id))
+    new = svc.start_practice(
+        db.session,
+        attempt.user_id,
+        facts=facts,
+        count=max(5, len(facts)),
+        title=f"Practice what I missed: {attempt.title}",
+    )
+    db.session.commit()
+    return redirect(url_for("quiz.question", attempt_id=new.id, position=1))
+
+
+@bp.get("/help/scoring")
+def scoring_help() -> str:
+    return render_template("quiz/scoring.html", rules=grading.__doc__)

@@ -1,0 +1,459 @@
+"""Attempts: draw questions, save and grade responses, finish, close overdue ones.
+
+Every function takes plain values and a session and only flushes; the caller commits.
+State changes that could race (saving a page, finishing) are conditional UPDATEs, so
+two requests can never both succeed: the database decides, not a check in Python.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session, selectinload
+
+from .. import grading
+from ..bank.schema import Selection
+from ..bank.selection import selects
+from ..models import Answer, Attempt, Question, QuestionVersion, Quiz, QuizVersion, Slot, User, utcnow
+from .catalogue import active_questions
+
+GRACE = timedelta(seconds=60)
+
+
+class AttemptError(Exception):
+    """A request the attempt cannot take; the message is for the taker."""
+
+
+class StalePage(AttemptError):
+    """The page was answered already (double submit, back button, another tab)."""
+
+
+class TimeUp(AttemptError):
+    """The exam's deadline (plus grace) has passed; the attempt was closed with what was saved."""
+
+
+@dataclass
+class Outcome:
+    attempt_id: int
+    finished_now: bool
+
+
+# --- takers --------------------------------------------------------------------------------
+
+
+def new_guest(session: Session) -> User:
+    user = User(is_guest=True)
+    session.add(user)
+    session.flush()
+    return user
+
+
+# --- starting -------------------------------------------------------------------------------
+
+
+def layout_for(qtype: str, data: dict[str, Any], rng: random.Random) -> dict[str, Any]:
+    """The display order of a question's parts, fixed for the attempt.
+
+    Pages post display positions, never the bank's indices: a bank lists ordering items in
+    the right order and often puts the right option first, so its indices would leak answers.
+    """
+
+    def shuffled(n: int, avoid_identity: bool = False) -> list[int]:
+        order = list(range(n))
+        rng.shuffle(order)
+        while avoid_identity and n > 1 and order == sorted(order):
+            rng.shuffle(order)
+        return order
+
+    if qtype in ("single_choice", "multiple_choice"):
+        return {"options": shuffled(len(data["options"]))}
+    if qtype == "ordering":
+        return {"items": shuffled(len(data["items"]), avoid_identity=True)}
+    if qtype == "matching":
+        rights = len(data["pairs"]) + len(data.get("distractors") or [])
+        return {"lefts": shuffled(len(data["pairs"])), "rights": shuffled(rights, avoid_identity=True)}
+    if qtype == "cloze":
+        return {"blanks": [shuffled(len(b["options"])) if b.get("options") else None for b in data["blanks"]]}
+    return {}
+
+
+def _current_versions(session: Session, keys: list[str]) -> dict[str, QuestionVersion]:
+    rows = session.execute(
+        select(Question.key, QuestionVersion)
+        .join(QuestionVersion, QuestionVersion.question_id == Question.id)
+        .where(
+            Question.key.in_(keys),
+            Question.retired_at.is_(None),
+            QuestionVersion.number == Question.version,
+        )
+    ).all()
+    return {key: version for key, version in rows}
+
+
+def _create(
+    session: Session,
+    *,
+    user_id: int,
+    keys: list[str],
+    title: str,
+    mode: str,
+    now: datetime,
+    rng: random.Random,
+    quiz: Quiz | None = None,
+    time_limit: int | None = None,
+) -> Attempt:
+    versions = _current_versions(session, keys)
+    chosen = [versions[k] for k in keys if k in versions]
+    if not chosen:
+        raise AttemptError("No questions are available for this selection.")
+    quiz_version_id = None
+    if quiz is not None:
+        quiz_version_id = session.scalar(
+            select(QuizVersion.id).where(QuizVersion.quiz_id == quiz.id, QuizVersion.number == quiz.version)
+        )
+    attempt = Attempt(
+        user_id=user_id,
+        quiz_id=quiz.id if quiz else None,
+        quiz_version_id=quiz_version_id,
+        title=title,
+        mode=mode,
+        state="open",
+        started_at=now,
+        deadline=now + timedelta(minutes=time_limit) if time_limit else None,
+        position=1,
+        max_score=sum(v.marks for v in chosen),
+    )
+    session.add(attempt)
+    session.flush()
+    session.add_all(
+        Slot(
+            attempt_id=attempt.id,
+            position=i,
+            question_version_id=v.id,
+            layout=layout_for(v.type, v.data, rng),
+            sequence=0,
+            flagged=False,
+        )
+        for i, v in enumerate(chosen, start=1)
+    )
+    session.flush()
+    return attempt
+
+
+def attempts_used(session: Session, user_id: int, quiz_id: int) -> int:
+    return session.scalar(
+        select(func.count())
+        .select_from(Attempt)
+        .where(Attempt.user_id == user_id, Attempt.quiz_id == quiz_id)
+    )
+
+
+def start_quiz(
+    session: Session,
+    user_id: int,
+    quiz_key: str,
+    now: datetime | None = None,
+    rng: random.Random | None = None,
+) -> Attempt:
+    """Start an attempt at a quiz: draw its questions and fix their order."""
+    now, rng = now or utcnow(), rng or random.Random()
+    quiz = session.scalar(select(Quiz).where(Quiz.key == quiz_key, Quiz.retired_at.is_(None)))
+    if quiz is None:
+        raise LookupError(quiz_key)
+    if quiz.attempts_allowed and attempts_used(session, user_id, quiz.id) >= quiz.attempts_allowed:
+        raise AttemptError(f"You have used all {quiz.attempts_allowed} attempts allowed at this quiz.")
+    selection = Selection.model_validate(quiz.selection)
+    pool = [q for q in active_questions(session) if selects(selection, q)]  # in bank order
+    if selection.questions is not None:
+        rank = {key: i for i, key in enumerate(selection.questions)}
+        pool.sort(key=lambda q: rank[q.id])
+    if quiz.count and quiz.count < len(pool):
+        drawn = {q.id for q in rng.sample(pool, quiz.count)}
+        pool = [q for q in pool if q.id in drawn]
+    if quiz.question_order == "shuffled":
+        rng.shuffle(pool)
+    return _create(
+        session,
+        user_id=user_id,
+        keys=[q.id for q in pool],
+        title=quiz.title,
+        mode=quiz.mode,
+        now=now,
+        rng=rng,
+        quiz=quiz,
+        time_limit=quiz.time_limit if quiz.mode == "exam" else None,
+    )
+
+
+def start_practice(
+    session: Session,
+    user_id: int,
+    *,
+    topics: list[str] | None = None,
+    facts: list[str] | None = None,
+    count: int = 10,
+    title: str = "Practice",
+    now: datetime | None = None,
+    rng: random.Random | None = None,
+) -> Attempt:
+    """Start a practice attempt on topics and/or facts (questions on any of them)."""
+    now, rng = now or utcnow(), rng or random.Random()
+    wanted_topics, wanted_facts = set(topics or []), set(facts or [])
+    pool = [
+        q
+        for q in active_questions(session)
+        if (wanted_topics & set(q.topics)) or (wanted_facts & set(q.facts))
+    ]
+    if not pool:
+        raise AttemptError("No questions match the topics and facts you picked.")
+    pool.sort(key=lambda q: q.id)
+    rng.shuffle(pool)
+    return _create(
+        session,
+        user_id=user_id,
+        keys=[q.id for q in pool[:count]],
+        title=title,
+        mode="practice",
+        now=now,
+        rng=rng,
+    )
+
+
+# --- reading -------------------------------------------------------------------------------
+
+
+def attempt_of(session: Session, attempt_id: int, user_id: int | None) -> Attempt | None:
+    """The attempt if it belongs to `user_id`; None otherwise (the caller answers 404)."""
+    if user_id is None:
+        return None
+    return session.scalar(
+        select(Attempt)
+        .where(Attempt.id == attempt_id, Attempt.user_id == user_id)
+        .options(selectinload(Attempt.slots).joinedload(Slot.version))
+    )
+
+
+def slot_at(attempt: Attempt, position: int) -> Slot | None:
+    return next((s for s in attempt.slots if s.position == position), None)
+
+
+def is_answered(slot: Slot) -> bool:
+    return slot.response is not None
+
+
+def overdue(attempt: Attempt, now: datetime) -> bool:
+    return attempt.state == "open" and attempt.deadline is not None and now > as_utc(attempt.deadline) + GRACE
+
+
+def as_utc(moment: datetime) -> datetime:
+    """SQLite hands back naive datetimes for timezone-aware columns; they are stored in UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+# --- answering ------------------------------------------------------------------------------
+
+
+def save_response(
+    session: Session,
+    attempt: Attempt,
+    slot: Slot,
+    sequence: int,
+    response: dict[str, Any] | None,
+    now: datetime | None = None,
+) -> grading.Grade | None:
+    """Store a page's response; in practice mode grade it at once (and lock it).
+
+    Raises StalePage when the page's sequence number is not the slot's current one,
+    TimeUp when the exam is over, InvalidResponse (before storing) for an ungradable one.
+    """
+    now = now or utcnow()
+    if attempt.state != "open":
+        raise StalePage("This attempt is already finished.")
+    if overdue(attempt, now):
+        close(session, attempt.id, finished_at=as_utc(attempt.deadline))
+        raise TimeUp("Time is up: the answers you saved before the deadline were submitted.")
+    practice = attempt.mode == "practice"
+    if practice and slot.fraction is not None:
+        raise StalePage("You have already answered this question.")
+    result = None
+    values: dict[str, Any] = {"response": response, "saved_at": now, "sequence": Slot.sequence + 1}
+    if practice and response is not None:
+        version = slot.version
+        result = grading.grade(version.type, version.data, response)
+        values.update(fraction=result.fraction, feedback=_feedback(result))
+    changed = session.execute(
+        update(Slot)
+        .where(Slot.id == slot.id, Slot.sequence == sequence)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if changed != 1:
+        raise StalePage("This page is out of date: the answer was already saved from another page or tab.")
+    if result is not None:
+        session.add(
+            Answer(
+                attempt_id=attempt.id,
+                question_version_id=slot.question_version_id,
+                response=response,
+                fraction=result.fraction,
+                answered_at=now,
+            )
+        )
+    session.flush()
+    session.expire(slot)
+    return result
+
+
+def set_flag(session: Session, slot: Slot, flagged: bool) -> None:
+    session.execute(
+        update(Slot)
+        .where(Slot.id == slot.id)
+        .values(flagged=flagged)
+        .execution_options(synchronize_session=False)
+    )
+    session.expire(slot)
+
+
+def move_to(session: Session, attempt: Attempt, position: int) -> None:
+    """Remember where the taker is, so that resuming lands there."""
+    position = max(1, min(position, len(attempt.slots)))
+    session.execute(
+        update(Attempt)
+        .where(Attempt.id == attempt.id, Attempt.state == "open")
+        .values(position=position)
+        .execution_options(synchronize_session=False)
+    )
+    session.expire(attempt, ["position"])
+
+
+def _feedback(result: grading.Grade) -> dict[str, Any]:
+    return {
+        "verdict": result.verdict,
+        "messages": result.feedback,
+        "parts": result.parts,
+        "near_miss": result.near_miss,
+    }
+
+
+# --- finishing -------------------------------------------------------------------------------
+
+
+def close(session: Session, attempt_id: int, finished_at: datetime | None = None) -> bool:
+    """Grade what was saved and finish the attempt; True only for the call that finished it.
+
+    The open -> finished transition is one conditional UPDATE: of many concurrent calls,
+    exactly one sees a changed row and writes the graded answers.
+    """
+    finished_at = finished_at or utcnow()
+    attempt = session.get(Attempt, attempt_id, populate_existing=True)
+    if attempt is None or attempt.state != "open":
+        return False
+    slots = session.scalars(
+        select(Slot).where(Slot.attempt_id == attempt_id).options(selectinload(Slot.version))
+    ).all()
+    score, graded = 0.0, []
+    for slot in slots:
+        fraction, feedback = slot.fraction, slot.feedback
+        if slot.response is not None and fraction is None:
+            try:
+                result = grading.grade(slot.version.type, slot.version.data, slot.response)
+                fraction, feedback = result.fraction, _feedback(result)
+            except grading.InvalidResponse:
+                fraction, feedback = (
+                    0.0,
+                    {"verdict": "wrong", "messages": [], "parts": None, "near_miss": False},
+                )
+            graded.append((slot, fraction, feedback))
+        score += (fraction or 0.0) * slot.version.marks
+    changed = session.execute(
+        update(Attempt)
+        .where(Attempt.id == attempt_id, Attempt.state == "open")
+        .values(state="finished", finished_at=finished_at, score=round(score, 6))
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if changed != 1:
+        return False
+    for slot, fraction, feedback in graded:
+        session.execute(
+            update(Slot)
+            .where(Slot.id == slot.id)
+            .values(fraction=fraction, feedback=feedback)
+            .execution_options(synchronize_session=False)
+        )
+        if attempt.mode == "exam":
+            session.add(
+                Answer(
+                    attempt_id=attempt_id,
+                    question_version_id=slot.question_version_id,
+                    response=slot.response,
+                    fraction=fraction,
+                    answered_at=slot.saved_at or finished_at,
+                )
+            )
+    session.flush()
+    session.expire_all()
+    return True
+
+
+def finish(session: Session, attempt: Attempt, now: datetime | None = None) -> Outcome:
+    """Submit an attempt. After the deadline plus grace it is closed at the deadline instead."""
+    now = now or utcnow()
+    if attempt.state != "open":
+        return Outcome(attempt.id, finished_now=False)
+    if overdue(attempt, now):
+        close(session, attempt.id, finished_at=as_utc(attempt.deadline))
+        raise TimeUp("Time is up: the answers you saved before the deadline were submitted.")
+    return Outcome(attempt.id, finished_now=close(session, attempt.id, finished_at=now))
+
+
+def close_overdue(session: Session, now: datetime | None = None) -> int:
+    """Close every open attempt past its deadline plus grace, at its deadline; return how many."""
+    now = now or utcnow()
+    candidates = session.execute(
+        select(Attempt.id, Attempt.deadline).where(Attempt.state == "open", Attempt.deadline.is_not(None))
+    ).all()
+    closed = 0
+    for attempt_id, deadline in candidates:
+        if now > as_utc(deadline) + GRACE and close(session, attempt_id, finished_at=as_utc(deadline)):
+            closed += 1
+    return closed
+
+
+def missed_facts(attempt: Attempt) -> list[str]:
+    """Keys of the facts tested by questions answered less than fully right."""
+    keys: list[str] = []
+    for slot in attempt.slots:
+        if (slot.fraction or 0.0) < 1.0:
+            keys.extend(f.key for f in slot.version.facts if f.key not in keys)
+    return keys
+
+
+def open_attempts(session: Session, user_id: int) -> list[Attempt]:
+    """The user's unfinished attempts, newest first, for resuming."""
+    return list(
+        session.scalars(
+            select(Attempt)
+            .where(Attempt.user_id == user_id, Attempt.state == "open")
+            .order_by(Attempt.started_at.desc())
+            .options(selectinload(Attempt.slots).load_only(Slot.id, Slot.position, Slot.response))
+        )
+    )
+
+
+def best_scores(session: Session, user_id: int) -> dict[int, float]:
+    """The user's best percentage per quiz id, over finished attempts (one SQL aggregate)."""
+    rows = session.execute(
+        select(Attempt.quiz_id, func.max(Attempt.score * 100.0 / Attempt.max_score))
+        .where(
+            Attempt.user_id == user_id,
+            Attempt.state == "finished",
+            Attempt.quiz_id.is_not(None),
+            Attempt.max_score > 0,
+        )
+        .group_by(Attempt.quiz_id)
+    ).all()
+    return {quiz_id: float(best) for quiz_id, best in rows}
