@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint, redirect, render_template, url_for
 from sqlalchemy import select
+from werkzeug.wrappers import Response
 
 from .extensions import db
+from .forms import ButtonForm, PractiseForm
 from .models import Fact, Topic
-from .quiz import ButtonForm, PractiseForm
-from .services.attempts import best_scores, open_attempts
+from .services.attempts import AttemptError, best_scores, open_attempts, start_practice
 from .services.catalogue import catalogue
-from .takers import current_user_id
+from .takers import current_user_id, ensure_taker
 
 bp = Blueprint("home", __name__)
 
@@ -40,6 +41,29 @@ def render_home(practise: PractiseForm | None = None) -> str:
 @bp.get("/")
 def index() -> str:
     return render_home()
+
+
+@bp.post("/practise")
+def practise() -> Response | tuple[str, int]:
+    """Start a practice attempt on the topics and facts picked on the home page."""
+    form = practise_form()
+    if not form.validate_on_submit():
+        return render_home(practise=form), 422
+    try:
+        attempt = start_practice(
+            db.session,
+            ensure_taker(),
+            topics=form.topics.data,
+            facts=form.facts.data,
+            count=form.count.data,
+            title="Practice: chosen topics and facts",
+        )
+    except AttemptError as error:
+        db.session.rollback()
+        form.topics.errors = [str(error)]
+        return render_home(practise=form), 422
+    db.session.commit()
+    return redirect(url_for("quiz.question", attempt_id=attempt.id, position=1))
 
 
 @bp.get("/healthz")

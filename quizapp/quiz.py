@@ -5,41 +5,19 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
-from wtforms import IntegerField, SelectMultipleField
-from wtforms.validators import InputRequired, NumberRange, ValidationError
-from wtforms.widgets import CheckboxInput, ListWidget
+from wtforms.validators import ValidationError
 
 from . import grading
 from .answer_forms import build_form, initial_values, response_from
 from .extensions import db
+from .forms import ButtonForm
 from .models import Attempt, Slot, utcnow
 from .presenting import cloze_parts, describe_response
 from .services import attempts as svc
 from .takers import current_user_id, ensure_taker
 
 bp = Blueprint("quiz", __name__)
-
-
-class ButtonForm(FlaskForm):
-    """A form with nothing but its CSRF token, for POST buttons."""
-
-
-class PractiseForm(FlaskForm):
-    topics = SelectMultipleField(
-        "Topics", widget=ListWidget(prefix_label=False), option_widget=CheckboxInput()
-    )
-    facts = SelectMultipleField("Facts")
-    count = IntegerField(
-        "Number of questions",
-        default=10,
-        validators=[InputRequired("Enter a number of questions."), NumberRange(1, 50)],
-    )
-
-    def validate_topics(self, field: Any) -> None:
-        if not field.data and not self.facts.data:
-            raise ValidationError("Pick at least one topic or fact.")
 
 
 # --- starting --------------------------------------------------------------------------------
@@ -57,34 +35,6 @@ def start(key: str) -> Response:
         db.session.rollback()
         flash(str(error), "error")
         return redirect(url_for("home.index"))
-    db.session.commit()
-    return redirect(url_for("quiz.question", attempt_id=attempt.id, position=1))
-
-
-@bp.post("/practise")
-def practise() -> Response | str:
-    from .home import practise_form
-
-    form = practise_form()
-    if not form.validate_on_submit():
-        from .home import render_home
-
-        return render_home(practise=form), 422
-    try:
-        attempt = svc.start_practice(
-            db.session,
-            ensure_taker(),
-            topics=form.topics.data,
-            facts=form.facts.data,
-            count=form.count.data,
-            title="Practice: chosen topics and facts",
-        )
-    except svc.AttemptError as error:
-        db.session.rollback()
-        form.topics.errors = [str(error)]
-        from .home import render_home
-
-        return render_home(practise=form), 422
     db.session.commit()
     return redirect(url_for("quiz.question", attempt_id=attempt.id, position=1))
 

@@ -41,7 +41,8 @@ def shown(entry: Path) -> str:
 
 def read_expected() -> dict[str, list[str]]:
     lines = [
-        line for line in EXPECTED_FILE.read_text(encoding="utf-8").splitlines()
+        line
+        for line in EXPECTED_FILE.read_text(encoding="utf-8").splitlines()
         if line.strip() and not line.startswith("#")
     ]
     expected = {}
@@ -92,8 +93,11 @@ def test_corpus_holds_at_least_25_entries() -> None:
 def test_every_entry_has_expected_lines_and_every_line_an_entry() -> None:
     assert all(EXPECTED.values()), [name for name, lines in EXPECTED.items() if not lines]
     listed = sum(len(lines) for lines in EXPECTED.values())
-    total = sum(1 for line in EXPECTED_FILE.read_text(encoding="utf-8").splitlines()
-                if line.strip() and not line.startswith("#"))
+    total = sum(
+        1
+        for line in EXPECTED_FILE.read_text(encoding="utf-8").splitlines()
+        if line.strip() and not line.startswith("#")
+    )
     assert listed == total, "expected.txt holds lines for no corpus entry"
 
 
@@ -138,7 +142,12 @@ def test_console_script_checks_a_malformed_file(tmp_path: Path) -> None:
         "QUIZAPP_ENV": "development",
     }
     done = subprocess.run(
-        [str(script), "check", shown(entry)], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60,
+        [str(script), "check", shown(entry)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert done.returncode == 1, done.stderr
     assert "Traceback" not in done.stderr
@@ -170,7 +179,8 @@ def test_load_refuses_and_changes_nothing(entry: Path, runner, snapshot, tmp_pat
     assert result.exit_code == 1, result.output
     errors = [line for line in EXPECTED[shown(entry)] if not WARNING.match(line)]
     assert result.stderr.splitlines() == [
-        *errors, f"nothing loaded: {len(errors)} problem(s) in the bank files",
+        *errors,
+        f"nothing loaded: {len(errors)} problem(s) in the bank files",
     ]
     assert result.stdout == ""
     db.session.rollback()
@@ -260,19 +270,91 @@ def test_scalars_that_yaml_cannot_build(text: str, expected: str) -> None:
 
 VALID = (CORPUS / "12_duplicate_id_across_files" / "a.yaml").read_text(encoding="utf-8")
 FRAGMENTS = [
-    "source:", "facts:", "topics:", "questions:", "quizzes:", "sections:", "- id:", "  - id: ", "id: q1",
-    "type: cloze", "type: single_choice", "type: numeric", "text: ", "blanks:", "answers: [x]",
-    "options:", "correct: true", "correct: yes", "answer: 8", "min: 3", "max: 1", "tolerance: -1",
-    "{{1}}", "{{2}}", "{{ 3 }}", "&a ", "*a", "&a [1, 2]", "[*a, *a]", "<<: *a", "!!str ", "!!binary ",
-    "!!python/object:os.system ", "!custom ", "!!int ", "!!int abc", "!!float x", "!!bool maybe",
-    "!!timestamp ", "9" * 5_000, "? ", ": ", "- ", "-", "#", "---\n", "...\n", "%YAML 1.1\n",
-    "\n", "\n  ", "\n    ", "\t", "\r", "\r\n", '"', "'", '"\\x', "[", "]", "{", "}", ",", "|", ">-",
-    "null", "~", "true", "1e3", "-0", ".inf", "0x1F", "2024-01-01", "é", "\u2028", "\ufeff", "\x85",
-    "\x00", "\x7f", "💥",
+    "source:",
+    "facts:",
+    "topics:",
+    "questions:",
+    "quizzes:",
+    "sections:",
+    "- id:",
+    "  - id: ",
+    "id: q1",
+    "type: cloze",
+    "type: single_choice",
+    "type: numeric",
+    "text: ",
+    "blanks:",
+    "answers: [x]",
+    "options:",
+    "correct: true",
+    "correct: yes",
+    "answer: 8",
+    "min: 3",
+    "max: 1",
+    "tolerance: -1",
+    "{{1}}",
+    "{{2}}",
+    "{{ 3 }}",
+    "&a ",
+    "*a",
+    "&a [1, 2]",
+    "[*a, *a]",
+    "<<: *a",
+    "!!str ",
+    "!!binary ",
+    "!!python/object:os.system ",
+    "!custom ",
+    "!!int ",
+    "!!int abc",
+    "!!float x",
+    "!!bool maybe",
+    "!!timestamp ",
+    "9" * 5_000,
+    "? ",
+    ": ",
+    "- ",
+    "-",
+    "#",
+    "---\n",
+    "...\n",
+    "%YAML 1.1\n",
+    "\n",
+    "\n  ",
+    "\n    ",
+    "\t",
+    "\r",
+    "\r\n",
+    '"',
+    "'",
+    '"\\x',
+    "[",
+    "]",
+    "{",
+    "}",
+    ",",
+    "|",
+    ">-",
+    "null",
+    "~",
+    "true",
+    "1e3",
+    "-0",
+    ".inf",
+    "0x1F",
+    "2024-01-01",
+    "é",
+    "\u2028",
+    "\ufeff",
+    "\x85",
+    "\x00",
+    "\x7f",
+    "💥",
 ]
 fragment_text = st.lists(st.sampled_from(FRAGMENTS), max_size=60).map("".join)
 mutated_bank = st.lists(
-    st.tuples(st.integers(0, len(VALID)), st.integers(0, 20), fragment_text), min_size=1, max_size=4,
+    st.tuples(st.integers(0, len(VALID)), st.integers(0, 20), fragment_text),
+    min_size=1,
+    max_size=4,
 ).map(lambda edits: _mutate(VALID, edits))
 
 
@@ -280,7 +362,7 @@ def _mutate(text: str, edits: list[tuple[int, int, str]]) -> str:
     """Replace a few slices of `text` (start, length) with fragments."""
     for start, length, insert in edits:
         start = min(start, len(text))
-        text = text[:start] + insert + text[start + length:]
+        text = text[:start] + insert + text[start + length :]
     return text
 
 

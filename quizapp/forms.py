@@ -1,0 +1,30 @@
+"""Forms shared by several pages (answer forms live in answer_forms.py)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_wtf import FlaskForm
+from wtforms import IntegerField, SelectMultipleField
+from wtforms.validators import InputRequired, NumberRange, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
+
+
+class ButtonForm(FlaskForm):
+    """A form with nothing but its CSRF token, for POST buttons."""
+
+
+class PractiseForm(FlaskForm):
+    topics = SelectMultipleField(
+        "Topics", widget=ListWidget(prefix_label=False), option_widget=CheckboxInput()
+    )
+    facts = SelectMultipleField("Facts")
+    count = IntegerField(
+        "Number of questions",
+        default=10,
+        validators=[InputRequired("Enter a number of questions."), NumberRange(1, 50)],
+    )
+
+    def validate_topics(self, field: Any) -> None:
+        if not field.data and not self.facts.data:
+            raise ValidationError("Pick at least one topic or fact.")
