@@ -25,6 +25,11 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from . import grading
 
+try:
+    from wtforms.fields.choices import SelectChoice
+except ImportError:  # WTForms < 3.3
+    SelectChoice = None
+
 
 class CheckboxGroupField(SelectMultipleField):
     widget = ListWidget(prefix_label=False)
@@ -63,7 +68,7 @@ def build_form(
             "choice",
             RadioField(
                 "Choose one answer",
-                choices=[(str(d), options[o]["text"]) for d, o in enumerate(layout["options"])],
+                choices=_choices((str(d), options[o]["text"]) for d, o in enumerate(layout["options"])),
                 validators=[Optional()],
                 validate_choice=True,
             ),
@@ -74,7 +79,7 @@ def build_form(
             "choices",
             CheckboxGroupField(
                 "Choose all answers that apply",
-                choices=[(str(d), options[o]["text"]) for d, o in enumerate(layout["options"])],
+                choices=_choices((str(d), options[o]["text"]) for d, o in enumerate(layout["options"])),
                 validators=[Optional()],
             ),
         )
@@ -82,7 +87,9 @@ def build_form(
         add(
             "answer",
             RadioField(
-                "True or false?", choices=[("true", "True"), ("false", "False")], validators=[Optional()]
+                "True or false?",
+                choices=_choices([("true", "True"), ("false", "False")]),
+                validators=[Optional()],
             ),
         )
     elif qtype == "short_answer":
@@ -97,12 +104,14 @@ def build_form(
         )
     elif qtype == "ordering":
         n = len(data["items"])
-        choices = [("", "Choose a position")] + [(str(p), str(p)) for p in range(1, n + 1)]
+        choices = _choices([("", "Choose a position")] + [(str(p), str(p)) for p in range(1, n + 1)])
         for d, item in enumerate(layout["items"]):
             add(f"position_{d}", SelectField(data["items"][item], choices=choices, validators=[Optional()]))
     elif qtype == "matching":
         rights = [p["right"] for p in data["pairs"]] + list(data.get("distractors") or [])
-        choices = [("", "Choose a match")] + [(str(d), rights[r]) for d, r in enumerate(layout["rights"])]
+        choices = _choices(
+            [("", "Choose a match")] + [(str(d), rights[r]) for d, r in enumerate(layout["rights"])]
+        )
         for d, pair in enumerate(layout["lefts"]):
             add(
                 f"match_{d}",
@@ -117,8 +126,9 @@ def build_form(
                     f"blank_{i}",
                     SelectField(
                         label,
-                        choices=[("", "Choose")]
-                        + [(str(d), blank["options"][o]) for d, o in enumerate(order)],
+                        choices=_choices(
+                            [("", "Choose")] + [(str(d), blank["options"][o]) for d, o in enumerate(order)]
+                        ),
                         validators=[Optional()],
                     ),
                 )
@@ -132,6 +142,13 @@ def build_form(
     form._answer_names = names
     form.qtype, form.question_data, form.layout = qtype, data, layout
     return form
+
+
+def _choices(pairs: Any) -> list[Any]:
+    """(value, label) pairs as WTForms choices; WTForms 3.3 deprecates plain tuples."""
+    if SelectChoice is None:  # WTForms < 3.3 takes the tuples themselves
+        return list(pairs)
+    return [SelectChoice(value, label) for value, label in pairs]
 
 
 def _number_check(unit: str | None):

@@ -32,6 +32,15 @@ def _sqlite_on_connect(dbapi_connection: object, _record: object) -> None:
     cursor.close()
 
 
+@event.listens_for(Engine, "connect")
+def _postgres_on_connect(dbapi_connection: object, _record: object) -> None:
+    # Times are stored and shown in UTC, whatever the server's or role's time zone says.
+    if type(dbapi_connection).__module__.startswith("psycopg"):
+        with dbapi_connection.cursor() as cursor:
+            cursor.execute("SET TIME ZONE 'UTC'")
+        dbapi_connection.commit()
+
+
 @event.listens_for(Engine, "begin")
 def _sqlite_begin_immediate(connection: Connection) -> None:
     # BEGIN IMMEDIATE takes the write lock up front (waiting up to the busy timeout),

@@ -36,21 +36,21 @@ def start(key: str) -> Response:
         flash(str(error), "error")
         return redirect(url_for("home.index"))
     db.session.commit()
-    return redirect(url_for("quiz.question", attempt_id=attempt.id, position=1))
+    return redirect(url_for("quiz.question", attempt_id=attempt.id, position=attempt.position))
 
 
 # --- answering ----------------------------------------------------------------------------------
 
 
-def _attempt_or_404(attempt_id: int) -> Attempt:
-    attempt = svc.attempt_of(db.session, attempt_id, current_user_id())
+def _attempt_or_404(attempt_id: int, with_facts: bool = False, close_overdue: bool = True) -> Attempt:
+    attempt = svc.attempt_of(db.session, attempt_id, current_user_id(), with_facts=with_facts)
     if attempt is None:
         abort(404)
-    if svc.overdue(attempt, utcnow()):
+    if close_overdue and svc.overdue(attempt, utcnow()):
         svc.close(db.session, attempt.id, finished_at=svc.as_utc(attempt.deadline))
         db.session.commit()
         flash("Time is up: the answers you saved before the deadline were submitted.", "error")
-        attempt = svc.attempt_of(db.session, attempt_id, current_user_id())
+        attempt = svc.attempt_of(db.session, attempt_id, current_user_id(), with_facts=with_facts)
     return attempt
 
 
@@ -63,7 +63,8 @@ def _slot_or_404(attempt: Attempt, position: int) -> Slot:
 
 @bp.route("/attempts/<int:attempt_id>/<int:position>", methods=["GET", "POST"])
 def question(attempt_id: int, position: int) -> Response | str | tuple[str, int]:
-    attempt = _attempt_or_404(attempt_id)
+    # A save after the deadline must be refused (409 below), not silently redirected to the review.
+    attempt = _attempt_or_404(attempt_id, close_overdue=request.method == "GET")
     if attempt.state != "open":
         return redirect(url_for("quiz.review", attempt_id=attempt.id))
     slot = _slot_or_404(attempt, position)
@@ -71,7 +72,6 @@ def question(attempt_id: int, position: int) -> Response | str | tuple[str, int]
     locked = attempt.mode == "practice" and slot.fraction is not None
     if request.method == "GET":
         svc.move_to(db.session, attempt, position)
-        db.session.commit()
         form = build_form(
             version.type,
             version.data,
@@ -80,8 +80,20 @@ def question(attempt_id: int, position: int) -> Response | str | tuple[str, int]
         )
         form.seq.data = str(slot.sequence)
         form.flag.data = slot.flagged
-        return _render_question(attempt, slot, form, locked)
+        page = _render_question(attempt, slot, form, locked)
+        db.session.commit()  # after rendering: a commit expires the attempt, which would be read again
+        return page
 
+    if svc.overdue(attempt, utcnow()):
+        svc.close(db.session, attempt.id, finished_at=svc.as_utc(attempt.deadline))
+        db.session.commit()
+        return render_template(
+            "quiz/message.html",
+            title="Time is up",
+            message="Time is up: this answer was not saved; the answers you saved before the deadline "
+            "were submitted.",
+            attempt=attempt,
+        ), 409
     form = build_form(version.type, version.data, slot.layout, formdata=request.form)
     if not form.validate():
         if "csrf_token" in form.errors:
@@ -97,6 +109,9 @@ def question(attempt_id: int, position: int) -> Response | str | tuple[str, int]
     try:
         if not locked:
             response = response_from(form)
+            if response is None and action == "check":
+                form.answer_fields()[0].errors = ["Choose or type an answer before checking it."]
+                return _render_question(attempt, slot, form, locked), 422
             svc.save_response(db.session, attempt, slot, sequence, response)
         svc.set_flag(db.session, slot, bool(form.flag.data))
     except ValidationError:
@@ -112,13 +127,14 @@ def question(attempt_id: int, position: int) -> Response | str | tuple[str, int]
     except svc.StalePage:
         db.session.rollback()
         return _stale(attempt, slot)
+    last = len(attempt.slots)  # read before the commit, which expires the attempt
     db.session.commit()
     target = {"next": position + 1, "prev": position - 1}.get(action)
-    if action == "summary" or (action == "next" and position == len(attempt.slots)):
-        return redirect(url_for("quiz.summary", attempt_id=attempt.id))
+    if action == "summary" or (action == "next" and position == last):
+        return redirect(url_for("quiz.summary", attempt_id=attempt_id))
     if target:
-        return redirect(url_for("quiz.question", attempt_id=attempt.id, position=target))
-    return redirect(url_for("quiz.question", attempt_id=attempt.id, position=position))
+        return redirect(url_for("quiz.question", attempt_id=attempt_id, position=target))
+    return redirect(url_for("quiz.question", attempt_id=attempt_id, position=position))
 
 
 def _stale(attempt: Attempt, slot: Slot) -> tuple[str, int]:
@@ -210,7 +226,7 @@ def finish(attempt_id: int) -> Response | tuple[str, int]:
 
 @bp.get("/attempts/<int:attempt_id>/review")
 def review(attempt_id: int) -> Response | str:
-    attempt = _attempt_or_404(attempt_id)
+    attempt = _attempt_or_404(attempt_id, with_facts=True)
     if attempt.state == "open":
         return redirect(url_for("quiz.question", attempt_id=attempt.id, position=attempt.position))
     items = [(slot, _feedback_view(slot)) for slot in attempt.slots]
@@ -223,7 +239,7 @@ def review(attempt_id: int) -> Response | str:
 def practise_missed(attempt_id: int) -> Response:
     if not ButtonForm().validate_on_submit():
         abort(400, description="The form's security token is missing or has expired.")
-    attempt = svc.attempt_of(db.session, attempt_id, current_user_id())
+    attempt = svc.attempt_of(db.session, attempt_id, current_user_id(), with_facts=True)
     if attempt is None or attempt.state == "open":
         abort(404)
     facts = svc.missed_facts(attempt)

@@ -267,7 +267,19 @@ def _check_across(bank: Bank, parsed: dict[str, ParsedFile], ids: dict[str, set[
 
     for bf in bank.files:
         for index, quiz in indexed[bf.path, "quizzes"]:
-            _check_quiz(bf, index, quiz, all_questions, ids, report)
+            own = [
+                q
+                for other in bank.files
+                if other.source_id == bf.source_id
+                for _, q in indexed[other.path, "questions"]
+            ]
+            foreign = {
+                q.id
+                for other in bank.files
+                if other.source_id != bf.source_id
+                for _, q in indexed[other.path, "questions"]
+            }
+            _check_quiz(bf, index, quiz, own, foreign, ids, report)
 
     tested_by: dict[str, set[str]] = defaultdict(set)
     for question in all_questions:
@@ -290,12 +302,16 @@ def _check_across(bank: Bank, parsed: dict[str, ParsedFile], ids: dict[str, set[
             setattr(bf, kind, [record for _, record in indexed[bf.path, kind]])
 
 
-def _check_quiz(bf, index, quiz, questions, ids, report) -> None:
+def _check_quiz(bf, index, quiz, questions, foreign, ids, report) -> None:
+    """Check a quiz against the questions of its own source (a quiz never reaches across)."""
     select = quiz.select
     for name, kind in (("topics", "topics"), ("facts", "facts"), ("questions", "questions")):
         for i, ref in enumerate(getattr(select, name) or []):
             if ref not in ids[kind]:
                 report(bf, ("quizzes", index, "select", name, i), f"unknown {kind[:-1]} {ref!r}")
+    for i, ref in enumerate(select.questions or []):
+        if ref in foreign:
+            report(bf, ("quizzes", index, "select", "questions", i), f"question {ref!r} is in another source")
     chosen = [q for q in questions if selects(select, q)]
     if not chosen:
         report(bf, ("quizzes", index, "select"), "the quiz selects no question")

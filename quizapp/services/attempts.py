@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, selectinload
 from .. import grading
 from ..bank.schema import Selection
 from ..bank.selection import selects
-from ..models import Answer, Attempt, Question, QuestionVersion, Quiz, QuizVersion, Slot, User, utcnow
+from ..models import Answer, Attempt, Fact, Question, QuestionVersion, Quiz, QuizVersion, Slot, User, utcnow
 from .catalogue import active_questions
 
 GRACE = timedelta(seconds=60)
@@ -75,7 +75,11 @@ def layout_for(qtype: str, data: dict[str, Any], rng: random.Random) -> dict[str
         return {"items": shuffled(len(data["items"]), avoid_identity=True)}
     if qtype == "matching":
         rights = len(data["pairs"]) + len(data.get("distractors") or [])
-        return {"lefts": shuffled(len(data["pairs"])), "rights": shuffled(rights, avoid_identity=True)}
+        lefts, order = shuffled(len(data["pairs"])), shuffled(rights, avoid_identity=True)
+        # Nor may the k-th choice be the match of the k-th item for every item: "in order" would win.
+        while order[: len(lefts)] == lefts or order == sorted(order):
+            rng.shuffle(order)
+        return {"lefts": lefts, "rights": order}
     if qtype == "cloze":
         return {"blanks": [shuffled(len(b["options"])) if b.get("options") else None for b in data["blanks"]]}
     return {}
@@ -159,15 +163,33 @@ def start_quiz(
     now: datetime | None = None,
     rng: random.Random | None = None,
 ) -> Attempt:
-    """Start an attempt at a quiz: draw its questions and fix their order."""
+    """Start an attempt at a quiz: draw its questions and fix their order.
+
+    A taker with an unfinished attempt at the quiz gets that attempt back instead of a second one.
+    """
     now, rng = now or utcnow(), rng or random.Random()
     quiz = session.scalar(select(Quiz).where(Quiz.key == quiz_key, Quiz.retired_at.is_(None)))
     if quiz is None:
         raise LookupError(quiz_key)
+    unfinished = session.scalar(
+        select(Attempt)
+        .where(Attempt.user_id == user_id, Attempt.quiz_id == quiz.id, Attempt.state == "open")
+        .order_by(Attempt.id.desc())
+        .limit(1)
+    )
+    if unfinished is not None and not overdue(unfinished, now):
+        return unfinished
     if quiz.attempts_allowed and attempts_used(session, user_id, quiz.id) >= quiz.attempts_allowed:
-        raise AttemptError(f"You have used all {quiz.attempts_allowed} attempts allowed at this quiz.")
+        allowed = quiz.attempts_allowed
+        raise AttemptError(
+            "You have used the one attempt allowed at this quiz."
+            if allowed == 1
+            else f"You have used all {allowed} attempts allowed at this quiz."
+        )
     selection = Selection.model_validate(quiz.selection)
-    pool = [q for q in active_questions(session) if selects(selection, q)]  # in bank order
+    pool = [  # in bank order; a quiz draws from its own source only
+        q for q in active_questions(session) if q.source_id == quiz.source_id and selects(selection, q)
+    ]
     if selection.questions is not None:
         rank = {key: i for i, key in enumerate(selection.questions)}
         pool.sort(key=lambda q: rank[q.id])
@@ -226,14 +248,22 @@ def start_practice(
 # --- reading -------------------------------------------------------------------------------
 
 
-def attempt_of(session: Session, attempt_id: int, user_id: int | None) -> Attempt | None:
-    """The attempt if it belongs to `user_id`; None otherwise (the caller answers 404)."""
+def attempt_of(
+    session: Session, attempt_id: int, user_id: int | None, *, with_facts: bool = False
+) -> Attempt | None:
+    """The attempt if it belongs to `user_id`; None otherwise (the caller answers 404).
+
+    Its slots are loaded with it, not their question versions: a question page shows one
+    (loaded when used). `with_facts` loads every slot's version, its facts and their sources
+    (for the review and for practising what was missed), in two more queries, not some per slot.
+    """
     if user_id is None:
         return None
+    slots = selectinload(Attempt.slots)
+    if with_facts:
+        slots = slots.joinedload(Slot.version).selectinload(QuestionVersion.facts).joinedload(Fact.source)
     return session.scalar(
-        select(Attempt)
-        .where(Attempt.id == attempt_id, Attempt.user_id == user_id)
-        .options(selectinload(Attempt.slots).joinedload(Slot.version))
+        select(Attempt).where(Attempt.id == attempt_id, Attempt.user_id == user_id).options(slots)
     )
 
 
@@ -304,7 +334,7 @@ def save_response(
             )
         )
     session.flush()
-    session.expire(slot)
+    session.expire(slot, ["response", "saved_at", "sequence", "fraction", "feedback"])  # what the UPDATE set
     return result
 
 
@@ -315,7 +345,7 @@ def set_flag(session: Session, slot: Slot, flagged: bool) -> None:
         .values(flagged=flagged)
         .execution_options(synchronize_session=False)
     )
-    session.expire(slot)
+    session.expire(slot, ["flagged"])
 
 
 def move_to(session: Session, attempt: Attempt, position: int) -> None:

@@ -94,7 +94,7 @@ def catalogue(session: Session) -> list[SourceEntry]:
         )
     for quiz in session.scalars(select(Quiz).where(Quiz.retired_at.is_(None)).order_by(Quiz.id)):
         selection = Selection.model_validate(quiz.selection)
-        available = sum(1 for q in questions if selects(selection, q))
+        available = sum(1 for q in questions if q.source_id == quiz.source_id and selects(selection, q))
         size = min(quiz.count, available) if quiz.count else available
         entries[quiz.source_id].quizzes.append(
             QuizEntry(
