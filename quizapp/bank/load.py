@@ -11,6 +11,7 @@ of questions costs little more than inserting the rows by hand.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 from dataclasses import dataclass, field
@@ -116,6 +117,18 @@ def load_bank(session: Session, bank: Bank, now: datetime | None = None) -> Load
     """Load a checked bank; raise BankError if it has errors. Flushes, never commits."""
     if bank.errors:
         raise BankError(bank.errors)
+    # The load makes many short-lived rows while the whole parsed bank stays alive, so the
+    # cyclic garbage collector would rescan that graph again and again for nothing.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _load(session, bank, now)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _load(session: Session, bank: Bank, now: datetime | None) -> LoadReport:
     now = now or utcnow()
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": LOAD_LOCK_ID})
@@ -311,16 +324,20 @@ def _load_versioned(
         updates.append(change)
 
     ids = {key: r.id for key, r in existing.items()}
+    # Plain executemany without RETURNING: SQLite would send RETURNING inserts one row at a
+    # time; the new ids are read back in one query instead.
     if new_rows:
-        inserted = (
-            session.execute(insert(model).returning(model.id, sort_by_parameter_order=True), new_rows)
-            .scalars()
-            .all()
-        )
-        for (record, digest), new_id in zip(new_records, inserted, strict=False):
-            ids[record.id] = new_id
+        session.execute(insert(model.__table__), new_rows)
+        new_ids = dict(session.execute(select(model.key, model.id)).all())
+        for record, digest in new_records:
+            ids[record.id] = new_ids[record.id]
             versions.append(
-                {parent_column: new_id, "number": 1, "content_hash": digest, **version_row(record)}
+                {
+                    parent_column: new_ids[record.id],
+                    "number": 1,
+                    "content_hash": digest,
+                    **version_row(record),
+                }
             )
             version_records.append(record)
 
@@ -333,15 +350,21 @@ def _load_versioned(
     if updates:
         session.execute(update(model), updates)
     if versions:
-        version_ids = (
-            session.execute(
-                insert(version_model).returning(version_model.id, sort_by_parameter_order=True), versions
-            )
-            .scalars()
-            .all()
-        )
+        session.execute(insert(version_model.__table__), versions)
         if created is not None:
-            created.extend(zip(version_ids, version_records, strict=False))
+            parent = getattr(version_model, parent_column)
+            version_ids = {
+                (parent_id, number): version_id
+                for version_id, parent_id, number in session.execute(
+                    select(version_model.id, parent, version_model.number).join(
+                        model, (model.id == parent) & (model.version == version_model.number)
+                    )
+                )
+            }
+            created.extend(
+                (version_ids[row[parent_column], row["number"]], record)
+                for row, record in zip(versions, version_records, strict=True)
+            )
     return ids
 
 
