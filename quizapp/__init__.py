@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from typing import Any
 
@@ -15,6 +16,7 @@ def create_app(config: Mapping[str, Any] | object | None = None) -> Flask:
     """Build the app: configuration, extensions, blueprints and commands. No other I/O."""
     app = Flask(
         __name__,
+        instance_path=os.environ.get("QUIZAPP_INSTANCE") or None,
         instance_relative_config=True,
         template_folder=str(resource_dir("templates")),
         static_folder=str(resource_dir("static")),

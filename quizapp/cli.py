@@ -14,6 +14,7 @@ from flask_migrate import upgrade
 from sqlalchemy.exc import SQLAlchemyError
 
 from .bank import BankError, check_paths
+from .config import PACKAGE_DIR
 from .extensions import db
 from .services.banks import has_questions, load_paths
 
@@ -110,12 +111,23 @@ def serve_command(host: str, port: int, workers: int) -> None:
     db.session.remove()
     db.engine.dispose()
     click.echo(f"serving quizapp on http://{host}:{port}/")
-    os.execv(
+    # The workers must run this very package on this very database, even when the current
+    # folder holds another copy of the package (a checkout) that Python would import first.
+    engine_url = db.engine.url.render_as_string(hide_password=False)
+    env = {
+        **os.environ,
+        "QUIZAPP_INSTANCE": current_app.instance_path,
+        "DATABASE_URL": engine_url,
+        "QUIZAPP_BANKS": current_app.config["QUIZAPP_BANKS"],
+    }
+    os.execve(
         sys.executable,
         [
             sys.executable,
             "-m",
             "gunicorn",
+            "--pythonpath",
+            str(PACKAGE_DIR.parent),
             "--workers",
             str(workers),
             "--bind",
@@ -124,6 +136,7 @@ def serve_command(host: str, port: int, workers: int) -> None:
             "-",
             "quizapp.wsgi:app",
         ],
+        env,
     )
 
 
