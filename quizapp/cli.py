@@ -144,7 +144,7 @@ def serve_command(host: str, port: int, workers: int) -> None:
 @with_appcontext
 def close_overdue_command() -> None:
     """Close open exam attempts past their deadline, at their deadline, with what was saved."""
-    from .services.attempts import close_overdue
+    from .services.answering import close_overdue
 
     closed = close_overdue(db.session)
     db.session.commit()

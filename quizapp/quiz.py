@@ -14,6 +14,7 @@ from .extensions import db
 from .forms import ButtonForm
 from .models import Attempt, Slot, utcnow
 from .presenting import cloze_parts, describe_response
+from .services import answering
 from .services import attempts as svc
 from .takers import current_user_id, ensure_taker
 
@@ -47,7 +48,7 @@ def _attempt_or_404(attempt_id: int, with_facts: bool = False, close_overdue: bo
     if attempt is None:
         abort(404)
     if close_overdue and svc.overdue(attempt, utcnow()):
-        svc.close(db.session, attempt.id, finished_at=svc.as_utc(attempt.deadline))
+        answering.close(db.session, attempt.id, finished_at=svc.as_utc(attempt.deadline))
         db.session.commit()
         flash("Time is up: the answers you saved before the deadline were submitted.", "error")
         attempt = svc.attempt_of(db.session, attempt_id, current_user_id(), with_facts=with_facts)
@@ -71,7 +72,7 @@ def question(attempt_id: int, position: int) -> Response | str | tuple[str, int]
     version = slot.version
     locked = attempt.mode == "practice" and slot.fraction is not None
     if request.method == "GET":
-        svc.move_to(db.session, attempt, position)
+        answering.move_to(db.session, attempt, position)
         form = build_form(
             version.type,
             version.data,
@@ -85,7 +86,7 @@ def question(attempt_id: int, position: int) -> Response | str | tuple[str, int]
         return page
 
     if svc.overdue(attempt, utcnow()):
-        svc.close(db.session, attempt.id, finished_at=svc.as_utc(attempt.deadline))
+        answering.close(db.session, attempt.id, finished_at=svc.as_utc(attempt.deadline))
         db.session.commit()
         return render_template(
             "quiz/message.html",
@@ -112,8 +113,8 @@ def question(attempt_id: int, position: int) -> Response | str | tuple[str, int]
             if response is None and action == "check":
                 form.answer_fields()[0].errors = ["Choose or type an answer before checking it."]
                 return _render_question(attempt, slot, form, locked), 422
-            svc.save_response(db.session, attempt, slot, sequence, response)
-        svc.set_flag(db.session, slot, bool(form.flag.data))
+            answering.save_response(db.session, attempt, slot, sequence, response)
+        answering.set_flag(db.session, slot, bool(form.flag.data))
     except ValidationError:
         return _render_question(attempt, slot, form, locked), 422
     except grading.InvalidResponse as error:
@@ -208,7 +209,7 @@ def finish(attempt_id: int) -> Response | tuple[str, int]:
     if attempt is None:
         abort(404)
     try:
-        outcome = svc.finish(db.session, attempt)
+        outcome = answering.finish(db.session, attempt)
     except svc.TimeUp as error:
         db.session.commit()
         return render_template(
@@ -231,7 +232,11 @@ def review(attempt_id: int) -> Response | str:
         return redirect(url_for("quiz.question", attempt_id=attempt.id, position=attempt.position))
     items = [(slot, _feedback_view(slot)) for slot in attempt.slots]
     return render_template(
-        "quiz/review.html", attempt=attempt, items=items, form=ButtonForm(), missed=svc.missed_facts(attempt)
+        "quiz/review.html",
+        attempt=attempt,
+        items=items,
+        form=ButtonForm(),
+        missed=answering.missed_facts(attempt),
     )
 
 
@@ -242,7 +247,7 @@ def practise_missed(attempt_id: int) -> Response:
     attempt = svc.attempt_of(db.session, attempt_id, current_user_id(), with_facts=True)
     if attempt is None or attempt.state == "open":
         abort(404)
-    facts = svc.missed_facts(attempt)
+    facts = answering.missed_facts(attempt)
     if not facts:
         flash("You missed nothing in this attempt.", "info")
         return redirect(url_for("quiz.review", attempt_id=attempt_id))

@@ -1,0 +1,203 @@
+"""Answering and finishing attempts: save and grade responses, finish, close overdue ones.
+
+Every function takes plain values and a session and only flushes; the caller commits.
+State changes that could race (saving a page, finishing) are conditional UPDATEs, so
+two requests can never both succeed: the database decides, not a check in Python.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session, selectinload
+
+from .. import grading
+from ..models import Answer, Attempt, Slot, utcnow
+from .attempts import GRACE, StalePage, TimeUp, as_utc, overdue
+
+
+@dataclass
+class Outcome:
+    attempt_id: int
+    finished_now: bool
+
+
+# --- answering ------------------------------------------------------------------------------
+
+
+def save_response(
+    session: Session,
+    attempt: Attempt,
+    slot: Slot,
+    sequence: int,
+    response: dict[str, Any] | None,
+    now: datetime | None = None,
+) -> grading.Grade | None:
+    """Store a page's response; in practice mode grade it at once (and lock it).
+
+    Raises StalePage when the page's sequence number is not the slot's current one,
+    TimeUp when the exam is over, InvalidResponse (before storing) for an ungradable one.
+    """
+    now = now or utcnow()
+    if attempt.state != "open":
+        raise StalePage("This attempt is already finished.")
+    if overdue(attempt, now):
+        close(session, attempt.id, finished_at=as_utc(attempt.deadline))
+        raise TimeUp("Time is up: the answers you saved before the deadline were submitted.")
+    practice = attempt.mode == "practice"
+    if practice and slot.fraction is not None:
+        raise StalePage("You have already answered this question.")
+    result = None
+    values: dict[str, Any] = {"response": response, "saved_at": now, "sequence": Slot.sequence + 1}
+    if practice and response is not None:
+        version = slot.version
+        result = grading.grade(version.type, version.data, response)
+        values.update(fraction=result.fraction, feedback=_feedback(result))
+    changed = session.execute(
+        update(Slot)
+        .where(Slot.id == slot.id, Slot.sequence == sequence)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if changed != 1:
+        raise StalePage("This page is out of date: the answer was already saved from another page or tab.")
+    if result is not None:
+        session.add(
+            Answer(
+                attempt_id=attempt.id,
+                question_version_id=slot.question_version_id,
+                response=response,
+                fraction=result.fraction,
+                answered_at=now,
+            )
+        )
+    session.flush()
+    session.expire(slot, ["response", "saved_at", "sequence", "fraction", "feedback"])  # what the UPDATE set
+    return result
+
+
+def set_flag(session: Session, slot: Slot, flagged: bool) -> None:
+    session.execute(
+        update(Slot)
+        .where(Slot.id == slot.id)
+        .values(flagged=flagged)
+        .execution_options(synchronize_session=False)
+    )
+    session.expire(slot, ["flagged"])
+
+
+def move_to(session: Session, attempt: Attempt, position: int) -> None:
+    """Remember where the taker is, so that resuming lands there."""
+    position = max(1, min(position, len(attempt.slots)))
+    session.execute(
+        update(Attempt)
+        .where(Attempt.id == attempt.id, Attempt.state == "open")
+        .values(position=position)
+        .execution_options(synchronize_session=False)
+    )
+    session.expire(attempt, ["position"])
+
+
+def _feedback(result: grading.Grade) -> dict[str, Any]:
+    return {
+        "verdict": result.verdict,
+        "messages": result.feedback,
+        "parts": result.parts,
+        "near_miss": result.near_miss,
+    }
+
+
+# --- finishing -------------------------------------------------------------------------------
+
+
+def close(session: Session, attempt_id: int, finished_at: datetime | None = None) -> bool:
+    """Grade what was saved and finish the attempt; True only for the call that finished it.
+
+    The open -> finished transition is one conditional UPDATE: of many concurrent calls,
+    exactly one sees a changed row and writes the graded answers.
+    """
+    finished_at = finished_at or utcnow()
+    attempt = session.get(Attempt, attempt_id, populate_existing=True)
+    if attempt is None or attempt.state != "open":
+        return False
+    slots = session.scalars(
+        select(Slot).where(Slot.attempt_id == attempt_id).options(selectinload(Slot.version))
+    ).all()
+    score, graded = 0.0, []
+    for slot in slots:
+        fraction, feedback = slot.fraction, slot.feedback
+        if slot.response is not None and fraction is None:
+            try:
+                result = grading.grade(slot.version.type, slot.version.data, slot.response)
+                fraction, feedback = result.fraction, _feedback(result)
+            except grading.InvalidResponse:
+                fraction, feedback = (
+                    0.0,
+                    {"verdict": "wrong", "messages": [], "parts": None, "near_miss": False},
+                )
+            graded.append((slot, fraction, feedback))
+        score += (fraction or 0.0) * slot.version.marks
+    changed = session.execute(
+        update(Attempt)
+        .where(Attempt.id == attempt_id, Attempt.state == "open")
+        .values(state="finished", finished_at=finished_at, score=round(score, 6))
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if changed != 1:
+        return False
+    for slot, fraction, feedback in graded:
+        session.execute(
+            update(Slot)
+            .where(Slot.id == slot.id)
+            .values(fraction=fraction, feedback=feedback)
+            .execution_options(synchronize_session=False)
+        )
+        if attempt.mode == "exam":
+            session.add(
+                Answer(
+                    attempt_id=attempt_id,
+                    question_version_id=slot.question_version_id,
+                    response=slot.response,
+                    fraction=fraction,
+                    answered_at=slot.saved_at or finished_at,
+                )
+            )
+    session.flush()
+    session.expire_all()
+    return True
+
+
+def finish(session: Session, attempt: Attempt, now: datetime | None = None) -> Outcome:
+    """Submit an attempt. After the deadline plus grace it is closed at the deadline instead."""
+    now = now or utcnow()
+    if attempt.state != "open":
+        return Outcome(attempt.id, finished_now=False)
+    if overdue(attempt, now):
+        close(session, attempt.id, finished_at=as_utc(attempt.deadline))
+        raise TimeUp("Time is up: the answers you saved before the deadline were submitted.")
+    return Outcome(attempt.id, finished_now=close(session, attempt.id, finished_at=now))
+
+
+def close_overdue(session: Session, now: datetime | None = None) -> int:
+    """Close every open attempt past its deadline plus grace, at its deadline; return how many."""
+    now = now or utcnow()
+    candidates = session.execute(
+        select(Attempt.id, Attempt.deadline).where(Attempt.state == "open", Attempt.deadline.is_not(None))
+    ).all()
+    closed = 0
+    for attempt_id, deadline in candidates:
+        if now > as_utc(deadline) + GRACE and close(session, attempt_id, finished_at=as_utc(deadline)):
+            closed += 1
+    return closed
+
+
+def missed_facts(attempt: Attempt) -> list[str]:
+    """Keys of the facts tested by questions answered less than fully right."""
+    keys: list[str] = []
+    for slot in attempt.slots:
+        if (slot.fraction or 0.0) < 1.0:
+            keys.extend(f.key for f in slot.version.facts if f.key not in keys)
+    return keys
