@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import difflib
-import typing
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, TypeAdapter, ValidationError
+from pydantic import TypeAdapter, ValidationError
 
 from . import schema
+from .messages import kind_of, translate, unknown_key
 from .parse import ParsedFile, Path_, format_path, parse_file
 from .problems import Problem
 from .selection import selects
@@ -138,13 +137,13 @@ def _check_structure(
     if not isinstance(data, dict):
         problems.append(
             parsed.problem(
-                (), f"a bank file is a mapping with the keys {', '.join(TOP_KEYS)}; got {_kind(data)}"
+                (), f"a bank file is a mapping with the keys {', '.join(TOP_KEYS)}; got {kind_of(data)}"
             )
         )
         return None
     for key in data:
         if key not in TOP_KEYS:
-            problems.append(parsed.problem((key,), _unknown_key(key, TOP_KEYS)))
+            problems.append(parsed.problem((key,), unknown_key(key, TOP_KEYS)))
 
     source_id, source = _check_source(parsed, data, problems)
     if isinstance(data.get("source"), dict) and source_id:
@@ -155,7 +154,7 @@ def _check_structure(
         if items is None:
             items = []
         if not isinstance(items, list):
-            problems.append(parsed.problem((key,), f"expected a list of {key}, got {_kind(items)}"))
+            problems.append(parsed.problem((key,), f"expected a list of {key}, got {kind_of(items)}"))
             continue
         for index, item in enumerate(items):
             if isinstance(item, dict) and isinstance(item.get("id"), str):
@@ -163,7 +162,7 @@ def _check_structure(
             try:
                 record = adapter.validate_python(item)
             except ValidationError as error:
-                problems.extend(_translate(parsed, (key, index), error, key))
+                problems.extend(translate(parsed, (key, index), error, key))
                 continue
             getattr(bank_file, key).append(record)
     return bank_file if source_id else None
@@ -180,17 +179,19 @@ def _check_source(
         try:
             return _ID_ADAPTER.validate_python(value), None
         except ValidationError as error:
-            problems.extend(_translate(parsed, ("source",), error, "source"))
+            problems.extend(translate(parsed, ("source",), error, "source"))
             return None, None
     if not isinstance(value, dict):
         problems.append(
-            parsed.problem(("source",), f"expected a mapping (the source) or a source id, got {_kind(value)}")
+            parsed.problem(
+                ("source",), f"expected a mapping (the source) or a source id, got {kind_of(value)}"
+            )
         )
         return None, None
     try:
         source = schema.Source.model_validate(value)
     except ValidationError as error:
-        problems.extend(_translate(parsed, ("source",), error, "source"))
+        problems.extend(translate(parsed, ("source",), error, "source"))
         raw_id = value.get("id")
         return (raw_id if isinstance(raw_id, str) else None), None
     return source.id, source
@@ -321,167 +322,6 @@ def _check_quiz(bf, index, quiz, questions, foreign, ids, report) -> None:
             ("quizzes", index, "count"),
             f"count {quiz.count} is more than the {len(chosen)} question(s) the selection holds",
         )
-
-
-# --- messages ---------------------------------------------------------------------------
-
-
-def _translate(parsed: ParsedFile, base: Path_, error: ValidationError, kind: str) -> list[Problem]:
-    root = parsed.data
-    for part in base:
-        root = root[part] if root is not None else None
-    problems = []
-    for item in error.errors(include_url=False):
-        loc = list(item["loc"])
-        model = _root_model(kind, root)
-        if kind == "questions" and loc and loc[0] in schema.QUESTION_TYPES:
-            loc = loc[1:]  # the discriminator tag pydantic puts in the path
-        if item["type"] in ("union_tag_invalid", "union_tag_not_found"):
-            loc = [*loc, "type"]
-        if item["type"] in ("int_type", "float_type") and len(loc) >= 2 and loc[-1] in ("int", "float"):
-            # schema.Number is int | float: pydantic reports each member under its own tag
-            # (marks.int, marks.float); the reader needs one message about the key itself.
-            loc = loc[:-1]
-            message = f"expected a number, got {_kind(item.get('input'))}"
-        else:
-            message = _message(item, model, loc)
-        problem = parsed.problem((*base, *loc), message)
-        if problem not in problems:
-            problems.append(problem)
-    return problems
-
-
-def _root_model(kind: str, data: Any) -> type[BaseModel] | None:
-    if kind == "questions":
-        qtype = data.get("type") if isinstance(data, dict) else None
-        return schema.QUESTION_TYPES.get(qtype) if isinstance(qtype, str) else None
-    return {
-        "facts": schema.Fact,
-        "topics": schema.Topic,
-        "quizzes": schema.Quiz,
-        "source": schema.Source,
-    }.get(kind)
-
-
-def _model_at(model: type[BaseModel] | None, loc: list[Any]) -> type[BaseModel] | None:
-    """The pydantic model that holds the key at the end of `loc`."""
-    for part in loc[:-1]:
-        if model is None:
-            return None
-        if isinstance(part, int):
-            continue
-        info = model.model_fields.get(part)
-        model = _find_model(info.annotation) if info else None
-    return model
-
-
-def _find_model(annotation: Any) -> type[BaseModel] | None:
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
-    for arg in typing.get_args(annotation):
-        found = _find_model(arg)
-        if found is not None:
-            return found
-    return None
-
-
-_TYPE_NAMES = {
-    "string_type": "text",
-    "bool_type": "true or false",
-    "int_type": "a whole number",
-    "float_type": "a number",
-    "list_type": "a list",
-    "dict_type": "a mapping (key: value lines)",
-    "model_type": "a mapping (key: value lines)",
-    "model_attributes_type": "a mapping (key: value lines)",
-}
-
-
-def _message(item: dict[str, Any], model: type[BaseModel] | None, loc: list[Any]) -> str:
-    kind = item["type"]
-    given = item.get("input")
-    if kind == "missing":
-        return "missing required key"
-    if kind == "extra_forbidden":
-        holder = _model_at(model, loc)
-        allowed = list(holder.model_fields) if holder else []
-        return _unknown_key(str(loc[-1]) if loc else "?", allowed)
-    if kind in _TYPE_NAMES:
-        return f"expected {_TYPE_NAMES[kind]}, got {_kind(given)}"
-    if kind == "union_tag_invalid":
-        tag = item.get("ctx", {}).get("tag")
-        return f"unknown question type {tag!r}; use one of {', '.join(schema.QUESTION_TYPES)}"
-    if kind == "union_tag_not_found":
-        return f"missing required key 'type' (one of {', '.join(schema.QUESTION_TYPES)})"
-    if kind == "string_pattern_mismatch":
-        return (
-            f"{given!r} is not a valid id: start with a lowercase letter or digit, then use lowercase "
-            "letters, digits, '.', '_' or '-' (at most 80 characters)"
-        )
-    if kind == "string_too_short":
-        return "must not be empty"
-    if kind == "literal_error":
-        return f"{item['msg'].replace('Input should be', 'must be')} (got {given!r})"
-    ctx = item.get("ctx", {})
-    if kind == "too_short":
-        return f"needs at least {_items(ctx.get('min_length'))}, got {ctx.get('actual_length')}"
-    if kind == "too_long":
-        return f"holds at most {_items(ctx.get('max_length'))}, got {ctx.get('actual_length')}"
-    if kind == "string_too_long":
-        return f"is too long: at most {ctx.get('max_length')} characters, got {len(given)}"
-    bounds = {
-        "greater_than": "more than",
-        "greater_than_equal": "at least",
-        "less_than": "less than",
-        "less_than_equal": "at most",
-    }
-    if kind in bounds:
-        limit = next(iter(ctx.values()), "?")
-        return f"must be {bounds[kind]} {limit} (got {_short(given)})"
-    message = item["msg"]
-    for prefix in ("Value error, ", "Assertion failed, "):
-        if message.startswith(prefix):
-            message = message[len(prefix) :]
-    return message
-
-
-def _items(count: Any) -> str:
-    return f"{count} item" if count == 1 else f"{count} items"
-
-
-def _unknown_key(key: str, allowed: typing.Iterable[str]) -> str:
-    allowed = list(allowed)
-    hint = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
-    if hint:
-        return f"unknown key {key!r} (did you mean {hint[0]!r}?)"
-    if allowed:
-        return f"unknown key {key!r}; allowed here: {', '.join(allowed)}"
-    return f"unknown key {key!r}"
-
-
-def _kind(value: Any) -> str:
-    if value is None:
-        return "nothing (an empty value)"
-    if isinstance(value, bool):
-        return f"a boolean ({str(value).lower()})"
-    if isinstance(value, (int, float)):
-        return f"a number ({value})"
-    if isinstance(value, str):
-        return f"text ({_short(value)})"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, dict):
-        return "a mapping"
-    return type(value).__name__
-
-
-def _short(value: Any) -> str:
-    text = (
-        repr(value)
-        if isinstance(value, str)
-        else (f"a list of {len(value)}" if isinstance(value, list) else str(value))
-    )
-    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def _display(path: Path) -> str:
