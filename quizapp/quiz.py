@@ -48,8 +48,7 @@ def _attempt_or_404(attempt_id: int, with_facts: bool = False, close_overdue: bo
     if attempt is None:
         abort(404)
     if close_overdue and svc.overdue(attempt, utcnow()):
-        answering.close(db.session, attempt.id, finished_at=svc.as_utc(attempt.deadline))
-        db.session.commit()
+        _close_at_deadline(attempt)
         flash("Time is up: the answers you saved before the deadline were submitted.", "error")
         attempt = svc.attempt_of(db.session, attempt_id, current_user_id(), with_facts=with_facts)
     return attempt
@@ -62,39 +61,49 @@ def _slot_or_404(attempt: Attempt, position: int) -> Slot:
     return slot
 
 
+def _close_at_deadline(attempt: Attempt) -> None:
+    answering.close(db.session, attempt.id, finished_at=svc.as_utc(attempt.deadline))
+    db.session.commit()
+
+
 @bp.route("/attempts/<int:attempt_id>/<int:position>", methods=["GET", "POST"])
 def question(attempt_id: int, position: int) -> Response | str | tuple[str, int]:
-    # A save after the deadline must be refused (409 below), not silently redirected to the review.
+    # A save after the deadline must be refused (409 in _save), not silently redirected to the review.
     attempt = _attempt_or_404(attempt_id, close_overdue=request.method == "GET")
     if attempt.state != "open":
         return redirect(url_for("quiz.review", attempt_id=attempt.id))
     slot = _slot_or_404(attempt, position)
-    version = slot.version
-    locked = attempt.mode == "practice" and slot.fraction is not None
     if request.method == "GET":
-        answering.move_to(db.session, attempt, position)
-        form = build_form(
-            version.type,
-            version.data,
-            slot.layout,
-            initial=initial_values(version.type, version.data, slot.layout, slot.response),
-        )
-        form.seq.data = str(slot.sequence)
-        form.flag.data = slot.flagged
-        page = _render_question(attempt, slot, form, locked)
-        db.session.commit()  # after rendering: a commit expires the attempt, which would be read again
-        return page
+        return _show(attempt, slot)
+    return _save(attempt, slot)
 
+
+def _show(attempt: Attempt, slot: Slot) -> str:
+    version = slot.version
+    answering.move_to(db.session, attempt, slot.position)
+    initial = initial_values(version.type, version.data, slot.layout, slot.response)
+    form = build_form(version.type, version.data, slot.layout, initial=initial)
+    form.seq.data = str(slot.sequence)
+    form.flag.data = slot.flagged
+    page = _render_question(attempt, slot, form, _locked(attempt, slot))
+    db.session.commit()  # after rendering: a commit expires the attempt, which would be read again
+    return page
+
+
+def _locked(attempt: Attempt, slot: Slot) -> bool:
+    """A practice answer, once checked, is final."""
+    return attempt.mode == "practice" and slot.fraction is not None
+
+
+def _save(attempt: Attempt, slot: Slot) -> Response | tuple[str, int]:
+    """Save the posted page (grading it in practice mode), then go where the taker asked."""
     if svc.overdue(attempt, utcnow()):
-        answering.close(db.session, attempt.id, finished_at=svc.as_utc(attempt.deadline))
-        db.session.commit()
-        return render_template(
-            "quiz/message.html",
-            title="Time is up",
-            message="Time is up: this answer was not saved; the answers you saved before the deadline "
-            "were submitted.",
-            attempt=attempt,
-        ), 409
+        _close_at_deadline(attempt)
+        message = (
+            "Time is up: this answer was not saved; the answers you saved before the deadline were submitted."
+        )
+        return render_template("quiz/message.html", title="Time is up", message=message, attempt=attempt), 409
+    version, locked = slot.version, _locked(attempt, slot)
     form = build_form(version.type, version.data, slot.layout, formdata=request.form)
     if not form.validate():
         if "csrf_token" in form.errors:
@@ -128,14 +137,12 @@ def question(attempt_id: int, position: int) -> Response | str | tuple[str, int]
     except svc.StalePage:
         db.session.rollback()
         return _stale(attempt, slot)
-    last = len(attempt.slots)  # read before the commit, which expires the attempt
+    attempt_id, position, last = attempt.id, slot.position, len(attempt.slots)  # before commit expires them
     db.session.commit()
-    target = {"next": position + 1, "prev": position - 1}.get(action)
     if action == "summary" or (action == "next" and position == last):
         return redirect(url_for("quiz.summary", attempt_id=attempt_id))
-    if target:
-        return redirect(url_for("quiz.question", attempt_id=attempt_id, position=target))
-    return redirect(url_for("quiz.question", attempt_id=attempt_id, position=position))
+    target = {"next": position + 1, "prev": position - 1}.get(action, position)
+    return redirect(url_for("quiz.question", attempt_id=attempt_id, position=target))
 
 
 def _stale(attempt: Attempt, slot: Slot) -> tuple[str, int]:
