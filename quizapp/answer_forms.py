@@ -62,24 +62,24 @@ def build_form(
         attrs[name] = field
         names.append(name)
 
+    if qtype in ("single_choice", "multiple_choice"):
+        options = _choices((str(d), data["options"][o]["text"]) for d, o in enumerate(layout["options"]))
     if qtype == "single_choice":
-        options = data["options"]
         add(
             "choice",
             RadioField(
                 "Choose one answer",
-                choices=_choices((str(d), options[o]["text"]) for d, o in enumerate(layout["options"])),
+                choices=options,
                 validators=[Optional()],
                 validate_choice=True,
             ),
         )
     elif qtype == "multiple_choice":
-        options = data["options"]
         add(
             "choices",
             CheckboxGroupField(
                 "Choose all answers that apply",
-                choices=_choices((str(d), options[o]["text"]) for d, o in enumerate(layout["options"])),
+                choices=options,
                 validators=[Optional()],
             ),
         )
