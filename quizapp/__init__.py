@@ -7,9 +7,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .config import PACKAGE_DIR, Config, resource_dir
-from .extensions import csrf, db, migrate
+from .extensions import csrf, db, limiter, migrate
 
 
 def create_app(config: Mapping[str, Any] | object | None = None) -> Flask:
@@ -32,11 +33,21 @@ def create_app(config: Mapping[str, Any] | object | None = None) -> Flask:
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PACKAGE_DIR / "migrations"))
     csrf.init_app(app)
+    from . import rate_limits  # noqa: F401  (registers the "database://" storage for the limiter)
 
-    from . import cli, errors, home, quiz
+    limiter.init_app(app)
 
+    from . import account, admin, auth, cli, errors, home, quiz, takers
+
+    takers.init_app(app)
     app.register_blueprint(home.bp)
     app.register_blueprint(quiz.bp)
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(account.bp)
+    app.register_blueprint(admin.bp)
+    if app.config.get("QUIZAPP_PROXY_HOPS"):  # behind proxies: trust their X-Forwarded-* headers
+        hops = app.config["QUIZAPP_PROXY_HOPS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
     errors.init_app(app)
     cli.init_app(app)
     return app

@@ -160,7 +160,9 @@ def upgrade_database() -> None:
 
 
 def init_app(app: Flask) -> None:
-    for command in (check_command, load_command, serve_command, close_overdue_command):
+    from .accounts_cli import user_group
+
+    for command in (check_command, load_command, serve_command, close_overdue_command, user_group):
         app.cli.add_command(command)
 
 

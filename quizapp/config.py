@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import secrets
+import time
+from datetime import timedelta
 from pathlib import Path
 
 from .database import normalise_url
@@ -33,6 +35,29 @@ class Config:
         self.SESSION_COOKIE_SAMESITE = "Lax"
         self.SESSION_COOKIE_SECURE = self.QUIZAPP_ENV == "production"
         self.MAX_CONTENT_LENGTH = 2 * 1024 * 1024
+        self._accounts()
+
+    def _accounts(self) -> None:
+        """Sign-in cookies, proxies and the failed-sign-in limits (see quizapp/auth.py)."""
+        secure = os.environ.get("QUIZAPP_SECURE_COOKIES")
+        if secure is not None:
+            self.SESSION_COOKIE_SECURE = secure.strip().lower() in ("1", "true", "yes", "on")
+        # The remember-me cookie gets the same protection as the session cookie.
+        self.REMEMBER_COOKIE_SECURE = self.SESSION_COOKIE_SECURE
+        self.REMEMBER_COOKIE_HTTPONLY = True
+        self.REMEMBER_COOKIE_SAMESITE = "Lax"
+        self.REMEMBER_COOKIE_DURATION = timedelta(days=30)
+        self.SESSION_PROTECTION = "basic"
+        # How many proxies in front of the app set X-Forwarded-For/-Proto/-Host (0: none, trust none).
+        self.QUIZAPP_PROXY_HOPS = int(os.environ.get("QUIZAPP_PROXY_HOPS", "0"))
+        # "database://" keeps the counters in the app's own database (quizapp/rate_limits.py), shared
+        # by every worker and server; any storage URI of the `limits` package also works.
+        self.RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "database://")
+        self.RATELIMIT_HEADERS_ENABLED = False
+        # Failed sign-ins allowed per account and per address (a school's network is one address).
+        self.QUIZAPP_SIGN_IN_LIMIT_ACCOUNT = os.environ.get("QUIZAPP_SIGN_IN_LIMIT_ACCOUNT", "5/15 minutes")
+        self.QUIZAPP_SIGN_IN_LIMIT_ADDRESS = os.environ.get("QUIZAPP_SIGN_IN_LIMIT_ADDRESS", "30/15 minutes")
+        self.QUIZAPP_CLOCK = time.time  # the rate limits' clock; tests move it forward
 
     def _instance_secret(self, instance: Path) -> str:
         if self.QUIZAPP_ENV == "production":

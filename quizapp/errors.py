@@ -8,6 +8,7 @@ from werkzeug.exceptions import HTTPException
 
 MESSAGES = {
     400: ("Bad request", "The request could not be understood. Go back, reload the page and try again."),
+    403: ("No permission", "Your account does not have permission to see this page or do this."),
     404: ("Not found", "There is nothing here, or it is not yours to see."),
     405: ("Not allowed", "This page cannot be used that way."),
     413: ("Too large", "What you sent is larger than this site accepts."),

@@ -6,12 +6,15 @@ and whether the record is retired, plus an append-only table of versions.
 
 from __future__ import annotations
 
+import secrets
 from datetime import UTC, datetime
 from typing import Any
 
+from flask_login import UserMixin
 from sqlalchemy import (
     JSON,
     Boolean,
+    CheckConstraint,
     Column,
     DateTime,
     Float,
@@ -180,15 +183,40 @@ class QuizVersion(db.Model):
 # --- takers and attempts ------------------------------------------------------------------
 
 
-class User(db.Model):
-    """A taker. A guest has no username: the signed session cookie binds it to a browser."""
+ROLES = ("student", "teacher", "admin")
+
+
+def new_session_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+class User(UserMixin, db.Model):
+    """A taker. A guest has no username: the signed session cookie binds it to a browser.
+
+    Sessions and remember-me cookies name the user by `session_token`, not by id: a new
+    token (at sign-out, password change) makes every copy of an older cookie worthless.
+    """
 
     __tablename__ = "users"
+    __table_args__ = (CheckConstraint("role IN ('student', 'teacher', 'admin')", name="role"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str | None] = mapped_column(String(80), unique=True)
     is_guest: Mapped[bool] = mapped_column(Boolean, default=True, server_default=sa_true())
     created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+    email: Mapped[str | None] = mapped_column(String(254), unique=True)
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(16), default="student", server_default="student")
+    session_token: Mapped[str] = mapped_column(String(64), unique=True, default=new_session_token)
+
+    def get_id(self) -> str:
+        """What Flask-Login keeps in the session and the remember-me cookie."""
+        return self.session_token
+
+    @property
+    def is_authenticated(self) -> bool:
+        """Signed in to an account; a guest is known to the app but has not signed in."""
+        return not self.is_guest
 
 
 class Attempt(db.Model):
@@ -250,3 +278,13 @@ class Answer(db.Model):
     response: Mapped[dict[str, Any]] = mapped_column(JSON)
     fraction: Mapped[float | None] = mapped_column(Float)
     answered_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+
+
+class RateLimit(db.Model):
+    """A rate-limit counter (the `database://` storage of quizapp/rate_limits.py)."""
+
+    __tablename__ = "rate_limits"
+
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer)
+    expires_at: Mapped[float] = mapped_column(Float, index=True)  # seconds since the epoch

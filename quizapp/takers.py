@@ -1,27 +1,76 @@
-"""Who is taking quizzes: the user bound to this browser's signed session."""
+"""Who is taking quizzes: the user of this browser's session, through Flask-Login.
+
+A visitor who starts something becomes a guest (a user without a name) bound to the browser by
+the signed session cookie; registering or signing in turns that into an account. Flask-Login
+knows every user by their session token (`User.get_id`), so a new token ends old sessions.
+"""
 
 from __future__ import annotations
 
-from flask import session
+from flask import Flask, current_app, request, session
+from flask_login import AnonymousUserMixin, current_user, login_user, logout_user
+from sqlalchemy import select
 
-from .extensions import db
+from .extensions import db, login_manager
 from .models import User
 from .services.attempts import new_guest
 
-SESSION_KEY = "user_id"
+
+class Visitor(AnonymousUserMixin):
+    """Someone not yet known to the app: no user row, no attempts."""
+
+    id = None
+    username = None
+    role = None
+    is_guest = False
 
 
 def current_user_id() -> int | None:
-    value = session.get(SESSION_KEY)
-    return value if isinstance(value, int) else None
+    """The id of this browser's user (a guest or an account), or None for a new visitor."""
+    return current_user.id
+
+
+def current_guest_id() -> int | None:
+    """The id of this browser's guest, or None when it is a new visitor or signed in."""
+    return current_user.id if current_user.is_guest else None
 
 
 def ensure_taker() -> int:
     """The current user's id, making this visitor a guest first if needed."""
     user_id = current_user_id()
-    if user_id is not None and db.session.get(User, user_id) is not None:
+    if user_id is not None:
         return user_id
-    user = new_guest(db.session)
-    session[SESSION_KEY] = user.id
-    session.permanent = True
-    return user.id
+    guest = new_guest(db.session)
+    login_user(guest)
+    session.permanent = True  # a guest's work outlives the browser window
+    return guest.id
+
+
+def start_session(user: User, remember: bool = False) -> None:
+    """Sign `user` in on a new session: nothing of the session before carries over (no fixation)."""
+    session.clear()
+    login_user(user, remember=remember)
+
+
+def end_session() -> None:
+    """Forget the user in this browser: the session and the remember-me cookie."""
+    session.clear()
+    logout_user()  # after clear(): it marks the remember-me cookie for deletion
+
+
+def remembered() -> bool:
+    """Whether this browser holds a remember-me cookie."""
+    return current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") in request.cookies
+
+
+def _load(token: str) -> User | None:
+    return db.session.scalar(select(User).where(User.session_token == token))
+
+
+def init_app(app: Flask) -> None:
+    login_manager.init_app(app)
+    login_manager.user_loader(_load)
+    login_manager.anonymous_user = Visitor
+    login_manager.login_view = "auth.sign_in"
+    login_manager.login_message = "Sign in to see that page."
+    login_manager.login_message_category = "info"

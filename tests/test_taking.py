@@ -435,7 +435,8 @@ def test_home_lists_quizzes_and_starting_makes_a_guest_and_opens_question_1(brow
     [user] = db.session.scalars(select(User)).all()
     assert user.is_guest and user.username is None
     serializer = app.session_interface.get_signing_serializer(app)
-    assert serializer.loads(browser.client.get_cookie("session").value)["user_id"] == user.id
+    # Flask-Login's key: the user's session token, not the id (a new token ends old sessions)
+    assert serializer.loads(browser.client.get_cookie("session").value)["_user_id"] == user.session_token
 
     page = browser.follow(response)
     assert "Question 1 of 8" in page.text

@@ -1,0 +1,70 @@
+"""`quizapp user ...`: make accounts and set roles from the command line."""
+
+from __future__ import annotations
+
+import sys
+from typing import NoReturn
+
+import click
+from flask.cli import with_appcontext
+
+from .extensions import db
+from .models import ROLES
+from .services.accounts import AccountError, find_user, register, set_role
+
+
+def _stdin_is_a_terminal() -> bool:
+    return sys.stdin.isatty()
+
+
+def _read_password(from_stdin: bool) -> str:
+    """Ask twice at a terminal; otherwise read one line from standard input (for scripts)."""
+    if from_stdin or not _stdin_is_a_terminal():
+        line = click.get_text_stream("stdin").readline()
+        return line.rstrip("\r\n")
+    return click.prompt("Password", hide_input=True, confirmation_prompt="Repeat the password")
+
+
+def _fail(message: str) -> NoReturn:
+    db.session.rollback()
+    click.echo(f"error: {message}", err=True)
+    sys.exit(1)
+
+
+@click.group("user")
+def user_group() -> None:
+    """Manage accounts."""
+
+
+@user_group.command("create")
+@click.argument("username")
+@click.option("--role", type=click.Choice(ROLES), default="student", show_default=True)
+@click.option("--email", default=None, help="An email address for the account (optional).")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@with_appcontext
+def create_command(username: str, role: str, email: str | None, password_stdin: bool) -> None:
+    """Make an account; the password is asked for at the terminal (twice) or read from stdin."""
+    password = _read_password(password_stdin)
+    try:
+        user = register(db.session, username=username, password=password, email=email, role=role)
+    except AccountError as error:
+        _fail(f"{error.field}: {error.message}")
+    db.session.commit()
+    click.echo(f"created {user.username} ({user.role})")
+
+
+@user_group.command("role")
+@click.argument("username")
+@click.argument("role", type=click.Choice(ROLES))
+@with_appcontext
+def role_command(username: str, role: str) -> None:
+    """Give an account a role: student, teacher or admin."""
+    user = find_user(db.session, username)
+    if user is None:
+        _fail(f"there is no account named {username!r}")
+    try:
+        set_role(db.session, user, role)
+    except AccountError as error:
+        _fail(error.message)
+    db.session.commit()
+    click.echo(f"{user.username} is now {role}")

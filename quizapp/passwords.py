@@ -1,0 +1,51 @@
+"""Password rules and hashing: one source of truth for the web forms and the CLI."""
+
+from __future__ import annotations
+
+from functools import cache
+from importlib import resources
+
+from werkzeug.security import check_password_hash, generate_password_hash
+
+MIN_LENGTH = 8
+MAX_LENGTH = 128
+
+
+@cache
+def common_passwords() -> frozenset[str]:
+    """The shipped list of the most common passwords, lower-cased."""
+    text = resources.files("quizapp").joinpath("data/common-passwords.txt").read_text(encoding="utf-8")
+    return frozenset(
+        line.strip().lower() for line in text.splitlines() if line.strip() and not line.startswith("#")
+    )
+
+
+def password_problem(password: str, username: str | None = None) -> str | None:
+    """Why `password` is refused, in words for the person choosing it; None when it is acceptable."""
+    if len(password) < MIN_LENGTH:
+        return f"Use at least {MIN_LENGTH} characters."
+    if len(password) > MAX_LENGTH:
+        return f"Use at most {MAX_LENGTH} characters."
+    if password.lower() in common_passwords():
+        return "This is one of the most common passwords, which attackers try first. Choose another."
+    if username and password.lower() == username.lower():
+        return "Do not use your username as your password."
+    return None
+
+
+def hash_password(password: str) -> str:
+    """A slow, salted hash (Werkzeug's default: scrypt)."""
+    return generate_password_hash(password)
+
+
+@cache
+def _stand_in_hash() -> str:
+    return generate_password_hash("a password that no account has")
+
+
+def verify_password(stored_hash: str | None, password: str) -> bool:
+    """Whether `password` matches; as slow without an account as with one, so timing tells nothing."""
+    if not stored_hash:
+        check_password_hash(_stand_in_hash(), password)
+        return False
+    return check_password_hash(stored_hash, password)
