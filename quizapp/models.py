@@ -207,9 +207,10 @@ class User(UserMixin, db.Model):
     email: Mapped[str | None] = mapped_column(String(254), unique=True)
     password_hash: Mapped[str | None] = mapped_column(String(255))
     role: Mapped[str] = mapped_column(String(16), default="student", server_default="student")
-    session_token: Mapped[str] = mapped_column(String(64), unique=True, default=new_session_token)
+    # Every user made by the app has one; a row without one (inserted by hand) cannot have a session.
+    session_token: Mapped[str | None] = mapped_column(String(64), unique=True, default=new_session_token)
 
-    def get_id(self) -> str:
+    def get_id(self) -> str | None:
         """What Flask-Login keeps in the session and the remember-me cookie."""
         return self.session_token
 

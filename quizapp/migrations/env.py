@@ -52,6 +52,9 @@ def run_migrations_online() -> None:
                         raise RuntimeError(f"the migration broke foreign keys: {broken[:5]}")
         finally:
             if sqlite:
+                # The check above began a transaction of its own, and SQLite ignores this pragma
+                # inside one: end it first, or the pooled connection would keep foreign keys off.
+                connection.rollback()
                 connection.connection.driver_connection.execute("PRAGMA foreign_keys = ON")
 
 

@@ -1,15 +1,13 @@
 """Accounts: password, email, role and session token on users; rate-limit counters.
 
-Existing users (guests) get a fresh random session token each, filled in before the
-column becomes NOT NULL, and the role 'student'.
+Existing users (guests) get the role 'student' and no session token: sessions made before
+this revision named the user by id and end with it (a guest starts afresh).
 
 Revision ID: 0003_accounts
 Revises: 0002
 Create Date: 2026-11-28 13:00:00.000000
 
 """
-import secrets
-
 from alembic import op
 import sqlalchemy as sa
 
@@ -36,16 +34,6 @@ def upgrade():
         batch_op.add_column(sa.Column('password_hash', sa.String(length=255), nullable=True))
         batch_op.add_column(sa.Column('role', sa.String(length=16), server_default='student', nullable=False))
         batch_op.add_column(sa.Column('session_token', sa.String(length=64), nullable=True))
-
-    users = sa.table('users', sa.column('id', sa.Integer), sa.column('session_token', sa.String))
-    connection = op.get_bind()
-    for (user_id,) in connection.execute(sa.select(users.c.id)).all():
-        connection.execute(
-            users.update().where(users.c.id == user_id).values(session_token=secrets.token_urlsafe(32))
-        )
-
-    with op.batch_alter_table('users', schema=None) as batch_op:
-        batch_op.alter_column('session_token', existing_type=sa.String(length=64), nullable=False)
         batch_op.create_unique_constraint(batch_op.f('uq_users_email'), ['email'])
         batch_op.create_unique_constraint(batch_op.f('uq_users_session_token'), ['session_token'])
         batch_op.create_check_constraint(
