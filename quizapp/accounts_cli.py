@@ -20,7 +20,7 @@ def _stdin_is_a_terminal() -> bool:
 def _read_password(from_stdin: bool) -> str:
     """Ask twice at a terminal; otherwise read one line from standard input (for scripts)."""
     if from_stdin or not _stdin_is_a_terminal():
-        line = click.get_text_stream("stdin").readline()
+        line = sys.stdin.readline()
         return line.rstrip("\r\n")
     return click.prompt("Password", hide_input=True, confirmation_prompt="Repeat the password")
 
