@@ -135,7 +135,7 @@ def sign_out() -> Response:
 def too_many_attempts(_error: RateLimitExceeded) -> tuple[str, int, dict[str, str]]:
     limit = limiter.current_limit
     now = current_app.config["QUIZAPP_CLOCK"]()
-    wait = max(1, math.ceil((limit.reset_at - now) / 60)) if limit else 15
+    wait = max(1, math.ceil((limit.window.reset_time - now) / 60)) if limit else 15
     message = (
         "There have been too many failed sign-ins to this account or from your network, so signing "
         f"in is paused for a while. Try again in {wait} minute{'' if wait == 1 else 's'}. Nothing is "

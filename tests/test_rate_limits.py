@@ -1,0 +1,210 @@
+"""Failed sign-ins are limited per account and per address, in counters every process shares."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import threading
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from quizapp.extensions import db
+from quizapp.models import RateLimit
+from quizapp.rate_limits import DatabaseStorage, stored_key
+
+from .test_accounts import register, sign_in, sign_out, signed_in_as
+from .test_taking import Browser, Page, location
+
+START = 1_900_000_000.0
+
+
+class Clock:
+    """The rate limits' clock (config QUIZAPP_CLOCK), moved forward by hand."""
+
+    def __init__(self) -> None:
+        self.now = START
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def clock(app) -> Clock:
+    clock = Clock()
+    app.config["QUIZAPP_CLOCK"] = clock
+    app.config["QUIZAPP_SIGN_IN_LIMIT_ACCOUNT"] = "3/minute"
+    app.config["QUIZAPP_SIGN_IN_LIMIT_ADDRESS"] = "100/minute"
+    return clock
+
+
+@pytest.fixture
+def browser(client) -> Browser:
+    return Browser(client)
+
+
+def wrong(browser: Browser, username: str = "alice", address: str = "192.0.2.1") -> Any:
+    """One sign-in with a wrong password, from `address`."""
+    token = Page(browser.fetch("/sign-in")).form("/sign-in").value("csrf_token")
+    return browser.open(
+        "POST",
+        "/sign-in",
+        data={"csrf_token": token, "username": username, "password": "not the password"},
+        environ_base={"REMOTE_ADDR": address},
+    )
+
+
+def test_failed_sign_ins_to_an_account_are_limited_for_a_while_only(browser, clock):
+    register(browser)
+    register(browser, "bob")
+    sign_out(browser)
+    for _ in range(3):
+        assert wrong(browser).status_code == 422
+    response = sign_in(browser)  # even the right password is refused for now
+    assert response.status_code == 429
+    page = Page(response)
+    assert "Too many failed sign-ins" in page.text, page.text
+    assert "Try again in 1 minute." in page.text, page.text
+    assert response.headers["Retry-After"] == "60"
+    assert signed_in_as(browser) is None
+    assert sign_in(browser, "bob").status_code == 302  # another account is not affected
+    sign_out(browser)
+
+    clock.now += 30
+    assert sign_in(browser).status_code == 429
+    clock.now += 31  # the window has ended: nothing was locked for good
+    response = sign_in(browser)
+    assert location(response) == "/" and signed_in_as(browser) == "alice"
+
+
+def test_failed_sign_ins_from_an_address_are_limited_whatever_the_account(app, browser, clock):
+    app.config["QUIZAPP_SIGN_IN_LIMIT_ACCOUNT"] = "100/minute"
+    app.config["QUIZAPP_SIGN_IN_LIMIT_ADDRESS"] = "4/minute"
+    for n in range(4):
+        assert wrong(browser, f"user{n}").status_code == 422
+    assert wrong(browser, "someone-else").status_code == 429
+    assert wrong(browser, "someone-else", address="198.51.100.7").status_code == 422  # another address
+    clock.now += 61
+    assert wrong(browser, "someone-else").status_code == 422
+
+
+def test_successful_sign_ins_are_not_counted(browser, clock):
+    register(browser)
+    sign_out(browser)
+    for _ in range(5):
+        assert sign_in(browser).status_code == 302
+        sign_out(browser)
+
+
+def test_a_form_refused_for_its_csrf_token_is_not_counted(browser, clock):
+    for _ in range(5):
+        response = browser.post("/sign-in", {"username": "alice", "password": "x"})
+        assert response.status_code == 400
+    assert db.session.scalars(select(RateLimit)).all() == []
+    db.session.rollback()
+
+
+CHILD = """
+import sys
+from quizapp import create_app
+from quizapp.config import TestConfig
+from quizapp.extensions import db
+
+app = create_app(TestConfig(sys.argv[1], sys.argv[2]))
+app.config["QUIZAPP_SIGN_IN_LIMIT_ACCOUNT"] = "3/hour"
+client = app.test_client()
+for _ in range(2):
+    with app.app_context():
+        page = client.get("/sign-in").get_data(as_text=True)
+    token = page.split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
+    with app.app_context():
+        data = {"csrf_token": token, "username": "alice", "password": "nope"}
+        response = client.post("/sign-in", data=data)
+        print(response.status_code)
+with app.app_context():
+    db.engine.dispose()
+"""
+
+
+def test_the_counters_are_shared_by_every_process(app, browser, database_url, tmp_path: Path):
+    """Another process (another gunicorn worker or server) counts against the same limit."""
+    app.config["QUIZAPP_SIGN_IN_LIMIT_ACCOUNT"] = "3/hour"
+    register(browser)
+    sign_out(browser)
+    db.session.remove()
+    child = subprocess.run(
+        [sys.executable, "-c", CHILD, str(tmp_path / "child-instance"), database_url],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert child.returncode == 0, child.stderr[-2000:]
+    assert child.stdout.split() == ["422", "422"]
+    assert wrong(browser).status_code == 422  # the third failure, counted here
+    assert sign_in(browser).status_code == 429
+
+
+# --- the storage itself -----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def storage(app, clock) -> DatabaseStorage:
+    return DatabaseStorage("database://")
+
+
+def test_storage_counts_within_a_window_and_starts_again_after_it(storage, clock):
+    assert storage.get("k") == 0
+    assert [storage.incr("k", 60) for _ in range(3)] == [1, 2, 3]
+    assert storage.incr("k", 60, amount=2) == 5
+    assert storage.get("k") == 5
+    assert storage.get_expiry("k") == START + 60
+    clock.now += 60
+    assert storage.get("k") == 0
+    assert storage.incr("k", 60) == 1
+    assert storage.get_expiry("k") == START + 120
+    storage.clear("k")
+    assert storage.get("k") == 0
+    storage.incr("a", 60)
+    storage.incr("b", 60)
+    assert storage.reset() == 2
+    assert storage.check()
+
+
+def test_storage_keeps_long_keys_apart(storage):
+    first, second = "x" * 300 + "1", "x" * 300 + "2"
+    assert len(stored_key(first)) <= 255 and stored_key(first) != stored_key(second)
+    storage.incr(first, 60)
+    assert storage.get(first) == 1 and storage.get(second) == 0
+
+
+def test_storage_sweeps_windows_ended_long_ago(storage, clock):
+    storage.incr("old", 60)
+    clock.now += 60 + 3600
+    storage.incr("new", 60)
+    keys = db.session.scalars(select(RateLimit.key)).all()
+    db.session.rollback()
+    assert keys == ["new"]
+
+
+def test_concurrent_increments_are_never_lost(app, storage):
+    db.session.rollback()
+    errors: list[BaseException] = []
+
+    def worker() -> None:
+        try:
+            with app.app_context():
+                for _ in range(20):
+                    storage.incr("busy", 60)
+        except BaseException as error:
+            errors.append(error)
+
+    threads = [threading.Thread(target=worker) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert storage.get("busy") == 80
