@@ -1,0 +1,55 @@
+"""Password rules and hashing (no app, no database)."""
+
+from __future__ import annotations
+
+import pytest
+
+from quizapp.passwords import (
+    MAX_LENGTH,
+    MIN_LENGTH,
+    common_passwords,
+    hash_password,
+    password_problem,
+    verify_password,
+)
+
+
+def test_the_shipped_list_holds_a_few_hundred_common_passwords():
+    words = common_passwords()
+    assert 250 <= len(words) <= 2000
+    assert {"password", "123456789", "qwertyuiop", "iloveyou", "passw0rd"} <= words
+    assert all(word == word.strip().lower() and not word.startswith("#") for word in words)
+
+
+@pytest.mark.parametrize(
+    ("password", "problem"),
+    [
+        ("a" * (MIN_LENGTH - 1), "at least 8"),
+        ("a" * (MAX_LENGTH + 1), "at most 128"),
+        ("PassWord123", "most common"),
+        ("QWERTYUIOP", "most common"),
+        ("", "at least 8"),
+    ],
+)
+def test_refused_passwords_say_why(password, problem):
+    assert problem in password_problem(password)
+
+
+@pytest.mark.parametrize(
+    "password", ["a" * MIN_LENGTH + "x", "x" * MAX_LENGTH, "correct horse battery", "ünïcödé pässwörd"]
+)
+def test_acceptable_passwords(password):
+    assert password_problem(password) is None
+
+
+def test_the_username_is_not_a_password():
+    assert "username" in password_problem("Alice-Liddell", "alice-liddell")
+    assert password_problem("Alice-Liddell", "bob") is None
+
+
+def test_hashes_are_slow_salted_and_verifiable():
+    first, second = hash_password("correct horse battery"), hash_password("correct horse battery")
+    assert first.startswith("scrypt:") and first != second  # a salt each
+    assert verify_password(first, "correct horse battery")
+    assert not verify_password(first, "Correct horse battery")
+    assert not verify_password(None, "correct horse battery")
