@@ -161,3 +161,68 @@ def test_error_page(browsing: Browsing) -> None:
     assert response is not None and response.status == 404
     expect(page.get_by_role("heading", level=1)).to_have_text("Not found")
     assert_accessible(page)
+
+
+# --- accounts ------------------------------------------------------------------------------------------
+
+
+def test_sign_in_and_register_pages(browsing: Browsing) -> None:
+    from .accounts import unique_name
+
+    browsing.expect_console_error(r"status of 422")
+    page = browsing.new_page()
+    page.goto("/sign-in")
+    assert_accessible(page)
+    page.get_by_label("Username").fill(unique_name("nobody"))
+    page.get_by_label("Password", exact=True).fill("not the password")
+    press_button(page, "Sign in")
+    expect(page.locator(".error")).to_have_count(1)
+    assert_accessible(page)
+
+    page.goto("/register")
+    assert_accessible(page)
+    page.get_by_label("Username").fill("a")
+    page.get_by_label("Email (optional)").fill("not an address")
+    page.get_by_label("Password", exact=True).fill("password1")
+    press_button(page, "Register")
+    expect(page.locator(".error")).to_have_count(4)  # username, email, password, repeat
+    assert_accessible(page)
+
+
+def test_account_pages_and_the_users_page(browsing: Browsing) -> None:
+    from .accounts import PASSWORD, create_account, sign_in_on, unique_name
+
+    name = unique_name("admin")
+    create_account(browsing.server, name, "admin")
+    page = browsing.new_page()
+    sign_in_on(page, name)
+    for path, heading in (
+        ("/", "Quizzes"),
+        ("/account", "Your account"),
+        ("/account/password", "Change your password"),
+        ("/account/delete", "Delete your account"),
+        ("/admin/users", "Users"),
+    ):
+        page.goto(path)
+        expect(page.get_by_role("heading", level=1)).to_have_text(heading)
+        assert_accessible(page)
+    browsing.expect_console_error(r"status of 422")
+    page.goto("/account/password")
+    page.get_by_label("Current password").fill(PASSWORD)
+    page.get_by_label("New password", exact=True).fill("short")
+    press_button(page, "Change the password")
+    expect(page.locator(".error")).not_to_have_count(0)
+    assert_accessible(page)
+
+
+def test_too_many_failed_sign_ins_page(browsing: Browsing) -> None:
+    from .accounts import sign_in_on, unique_name
+
+    browsing.expect_console_error(r"status of (422|429)")
+    page = browsing.new_page()
+    name = unique_name("target")
+    for _ in range(5):
+        sign_in_on(page, name, "not the password")
+    sign_in_on(page, name, "not the password")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Too many failed sign-ins")
+    assert_accessible(page)
