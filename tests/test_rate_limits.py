@@ -19,6 +19,7 @@ from .test_accounts import register, sign_in, sign_out, signed_in_as
 from .test_taking import Browser, Page, location
 
 START = 1_900_000_000.0
+LIMITS = ("QUIZAPP_SIGN_IN_LIMIT_ACCOUNT", "QUIZAPP_SIGN_IN_LIMIT_ADDRESS")
 
 
 class Clock:
@@ -208,3 +209,31 @@ def test_concurrent_increments_are_never_lost(app, storage):
         thread.join()
     assert errors == []
     assert storage.get("busy") == 80
+
+
+def test_behind_a_proxy_the_forwarded_address_is_limited(app, browser, clock, database_url, monkeypatch):
+    """QUIZAPP_PROXY_HOPS=1 trusts X-Forwarded-For; without it the header is ignored (it can be forged)."""
+    from quizapp import create_app
+    from quizapp.config import TestConfig
+
+    def fail(client: Browser, forwarded: str) -> int:
+        token = Page(client.fetch("/sign-in")).form("/sign-in").value("csrf_token")
+        data = {"csrf_token": token, "username": "x", "password": "wrong password"}
+        return client.open("POST", "/sign-in", data=data, headers={"X-Forwarded-For": forwarded}).status_code
+
+    app.config["QUIZAPP_SIGN_IN_LIMIT_ACCOUNT"] = "100/minute"
+    app.config["QUIZAPP_SIGN_IN_LIMIT_ADDRESS"] = "2/minute"
+    assert [fail(browser, "203.0.113.1"), fail(browser, "203.0.113.2")] == [422, 422]
+    assert fail(browser, "203.0.113.3") == 429  # all three came from the test client's own address
+    clock.now += 61
+
+    monkeypatch.setenv("QUIZAPP_PROXY_HOPS", "1")
+    proxied = create_app(TestConfig(app.instance_path, database_url))
+    proxied.config.update({name: app.config[name] for name in ("QUIZAPP_CLOCK", *LIMITS)})
+    client = Browser(proxied.test_client())
+    with proxied.app_context():
+        assert [fail(client, "203.0.113.1"), fail(client, "203.0.113.1")] == [422, 422]
+        assert fail(client, "203.0.113.1") == 429
+        assert fail(client, "203.0.113.2") == 422  # another client behind the same proxy
+        db.session.remove()
+        db.engine.dispose()
