@@ -33,10 +33,11 @@ def create_app(config: Mapping[str, Any] | object | None = None) -> Flask:
     migrate.init_app(app, db, directory=str(PACKAGE_DIR / "migrations"))
     csrf.init_app(app)
 
-    from . import cli, errors, home, quiz
+    from . import cli, errors, home, progress, quiz
 
     app.register_blueprint(home.bp)
     app.register_blueprint(quiz.bp)
+    progress.init_app(app)
     errors.init_app(app)
     cli.init_app(app)
     return app
