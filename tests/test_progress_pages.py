@@ -206,7 +206,11 @@ def test_history_is_paginated_newest_first(browser):
     db.session.commit()
     first = browser.get("/progress")
     rows = table_rows(first, 'id="history-heading"')
-    assert len(rows) == 20 and rows[0][0] == "Practice all (in progress)" and rows[1][0] == "Old practice 23 (in progress)"
+    assert (
+        len(rows) == 20
+        and rows[0][0] == "Practice all (in progress)"
+        and rows[1][0] == "Old practice 23 (in progress)"
+    )
     assert "Page 1 of 2" in first.text and 'rel="next"' in first.html and 'rel="prev"' not in first.html
     second = browser.get("/progress?page=2")
     assert [r[0] for r in table_rows(second, 'id="history-heading"')] == [
