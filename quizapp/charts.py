@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 import pygal
 from markupsafe import Markup
@@ -25,6 +26,12 @@ STYLE = Style(
 
 
 def score_chart(points: list[ScorePoint], label_id: str) -> Markup:
+    """The chart for `points` (see `_render`); the same figures give the same SVG, so it is cached."""
+    return Markup(_render(tuple((p.label, round(p.percent, 1)) for p in points), label_id))
+
+
+@lru_cache(maxsize=512)  # a few MB at most; a user's chart changes only when they answer
+def _render(points: tuple[tuple[str, float], ...], label_id: str) -> str:
     """An inline SVG line chart of the score per period, labelled by the element `label_id`.
 
     pygal's tooltip script is left out (js=[]): the chart is a picture, and a table beside it
@@ -44,11 +51,11 @@ def score_chart(points: list[ScorePoint], label_id: str) -> Markup:
         y_title="Score (%)",
         dots_size=4,
     )
-    chart.x_labels = [p.label for p in points]
-    chart.add("Score", [round(p.percent, 1) for p in points])
+    chart.x_labels = [label for label, _ in points]
+    chart.add("Score", [percent for _, percent in points])
     svg = chart.render(is_unicode=True)
     # One picture to assistive technology, named by the caption; its figures are in the table.
     svg = svg.replace("<svg ", f'<svg role="img" aria-labelledby="{label_id}" focusable="false" ', 1)
     svg = svg.replace("<title>Pygal</title>", "<title>Score over time</title>", 1)
     svg = INLINE_SCRIPT.sub("", svg)  # pygal's tooltip configuration: nothing without its script
-    return Markup(svg)
+    return svg

@@ -353,3 +353,37 @@ def test_the_migration_counts_earlier_answers_into_study_days(user_id, app):
     assert [tuple(d) for d in days] == [(review.utc_day(T0), 1, 1.0), (review.utc_day(T0) + 1, 1, 0.0)]
     assert db.session.scalar(select(func.count()).select_from(Answer)) == 2
     assert db.session.scalar(select(func.count()).select_from(ReviewCard)) == 0  # cards are not backfilled
+
+
+# --- score over time and streak --------------------------------------------------------------------------
+
+
+def test_score_by_week_then_by_month_and_the_streak_of_days(user_id):
+    from quizapp.services.progress import score_over_time, streak
+
+    today = review.utc_day(T0)  # a Monday
+    for day, answers, credit in [
+        (today, 4, 2.0),
+        (today - 1, 2, 2.0),
+        (today - 2, 1, 0.0),
+        (today - 4, 3, 3.0),
+    ]:
+        db.session.add(StudyDay(user_id=user_id, day=day, answers=answers, credit=credit))
+    db.session.commit()
+    points = score_over_time(db.session, user_id, today)
+    assert [(p.long_label, p.answers, round(p.percent, 1)) for p in points] == [
+        ("Week of 24 February 2025", 6, 83.3),
+        ("Week of 3 March 2025", 4, 50.0),
+    ]
+    assert (streak(db.session, user_id, today).days, streak(db.session, user_id, today).studied_today) == (
+        3,
+        True,
+    )
+    assert streak(db.session, user_id, today + 1) == type(streak(db.session, user_id, today))(3, False)
+    assert streak(db.session, user_id, today + 2).days == 0
+    assert streak(db.session, user_id, today - 3).days == 1  # only the days up to "today" count
+
+    db.session.add(StudyDay(user_id=user_id, day=today - 300, answers=10, credit=10.0))  # 9 May 2024
+    db.session.commit()
+    points = score_over_time(db.session, user_id, today)
+    assert [(p.label, p.answers) for p in points] == [("May 2024", 10), ("Feb 2025", 6), ("Mar 2025", 4)]

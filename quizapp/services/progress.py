@@ -127,19 +127,24 @@ class ScorePoint:
 
 
 def score_over_time(session: Session, user_id: int, today: int) -> list[ScorePoint]:
-    """The share of credit earned on graded answers, by week (by month past 26 weeks of history)."""
+    """The share of credit earned on graded answers, by week (by month past 26 weeks of history).
+
+    Weeks (Monday to Sunday) are summed in SQL; months gather the weeks that start in them.
+    """
+    week = (StudyDay.day + 3) // 7  # day 0, 1 January 1970, was a Thursday: week 0 starts on a Monday
     rows = session.execute(
-        select(StudyDay.day, StudyDay.answers, StudyDay.credit)
+        select(week, func.sum(StudyDay.answers), func.sum(StudyDay.credit))
         .where(StudyDay.user_id == user_id, StudyDay.day > today - CHART_DAYS, StudyDay.day <= today)
-        .order_by(StudyDay.day)
+        .group_by(week)
+        .order_by(week)
     ).all()
     if not rows:
         return []
-    weekly = today - rows[0].day < WEEKLY_UP_TO_DAYS
+    weekly = (today + 3) // 7 - rows[0][0] < WEEKLY_UP_TO_DAYS // 7
     buckets: dict[date, list[float]] = defaultdict(lambda: [0, 0.0])
-    for day, answers, credit in rows:
-        when = day_date(day)
-        start = when - timedelta(days=when.weekday()) if weekly else when.replace(day=1)
+    for number, answers, credit in rows:
+        monday = day_date(int(number) * 7 - 3)
+        start = monday if weekly else monday.replace(day=1)
         buckets[start][0] += answers
         buckets[start][1] += credit
     points = []
