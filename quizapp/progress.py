@@ -49,7 +49,7 @@ def index() -> str:
     user_id = current_user_id()
     now = clock.now()
     today = review.utc_day(now)
-    context: dict = {"now": now, "form": ReviewForm(back="progress"), "user_id": user_id}
+    context: dict = {"now": now, "user_id": user_id}
     if user_id is not None:
         settings = review.current_settings()
         facts, topics = svc.mastery(db.session, user_id, now, settings.scheduler())
