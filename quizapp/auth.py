@@ -134,7 +134,7 @@ def sign_out() -> Response:
 @bp.app_errorhandler(RateLimitExceeded)
 def too_many_attempts(_error: RateLimitExceeded) -> tuple[str, int, dict[str, str]]:
     limit = limiter.current_limit
-    now = current_app.config["QUIZAPP_CLOCK"]()
+    now = current_app.config["QUIZAPP_LIMIT_CLOCK"]()
     wait = max(1, math.ceil((limit.window.reset_time - now) / 60)) if limit else 15
     message = (
         "There have been too many failed sign-ins to this account or from your network, so signing "

@@ -57,7 +57,7 @@ class Config:
         # Failed sign-ins allowed per account and per address (a school's network is one address).
         self.QUIZAPP_SIGN_IN_LIMIT_ACCOUNT = os.environ.get("QUIZAPP_SIGN_IN_LIMIT_ACCOUNT", "5/15 minutes")
         self.QUIZAPP_SIGN_IN_LIMIT_ADDRESS = os.environ.get("QUIZAPP_SIGN_IN_LIMIT_ADDRESS", "30/15 minutes")
-        self.QUIZAPP_CLOCK = time.time  # the rate limits' clock; tests move it forward
+        self.QUIZAPP_LIMIT_CLOCK = time.time  # the rate limits' clock; tests move it forward
 
     def _instance_secret(self, instance: Path) -> str:
         if self.QUIZAPP_ENV == "production":

@@ -259,6 +259,7 @@ class Slot(db.Model):
     flagged: Mapped[bool] = mapped_column(Boolean, default=False)
     response: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     saved_at: Mapped[datetime | None] = mapped_column(Timestamp)
+    shown_at: Mapped[datetime | None] = mapped_column(Timestamp)  # the page last shown, to time the answer
     fraction: Mapped[float | None] = mapped_column(Float)
     feedback: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 

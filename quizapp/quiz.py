@@ -16,6 +16,7 @@ from .models import Attempt, Slot, utcnow
 from .presenting import cloze_parts, describe_response
 from .services import answering
 from .services import attempts as svc
+from .services import review as reviewing
 from .takers import current_user_id, ensure_taker
 
 bp = Blueprint("quiz", __name__)
@@ -81,6 +82,7 @@ def question(attempt_id: int, position: int) -> Response | str | tuple[str, int]
 def _show(attempt: Attempt, slot: Slot) -> str:
     version = slot.version
     answering.move_to(db.session, attempt, slot.position)
+    reviewing.page_shown(db.session, slot)
     initial = initial_values(version.type, version.data, slot.layout, slot.response)
     form = build_form(version.type, version.data, slot.layout, initial=initial)
     form.seq.data = str(slot.sequence)

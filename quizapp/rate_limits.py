@@ -9,7 +9,7 @@ process, so `RATELIMIT_STORAGE_URI = "database://"` keeps them in the `rate_limi
 It supports the fixed-window strategy (Flask-Limiter's default). One row per key holds the
 count and the moment its window ends; an increment is a single atomic UPSERT that starts a new
 window when the old one has ended, so concurrent requests never lose a count. Times come from
-the app's `QUIZAPP_CLOCK` (tests move it forward) as seconds since the epoch.
+the app's `QUIZAPP_LIMIT_CLOCK` (tests move it forward) as seconds since the epoch.
 
 Counters are written on a connection of their own and committed at once. On SQLite every
 transaction takes the write lock, so a request must not keep its session's transaction open
@@ -55,7 +55,7 @@ class DatabaseStorage(Storage):
 
     @staticmethod
     def now() -> float:
-        return current_app.config.get("QUIZAPP_CLOCK", time.time)()
+        return current_app.config.get("QUIZAPP_LIMIT_CLOCK", time.time)()
 
     def incr(self, key: str, expiry: int, amount: int = 1) -> int:
         now, key = self.now(), stored_key(key)

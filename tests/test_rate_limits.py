@@ -23,7 +23,7 @@ LIMITS = ("QUIZAPP_SIGN_IN_LIMIT_ACCOUNT", "QUIZAPP_SIGN_IN_LIMIT_ADDRESS")
 
 
 class Clock:
-    """The rate limits' clock (config QUIZAPP_CLOCK), moved forward by hand."""
+    """The rate limits' clock (config QUIZAPP_LIMIT_CLOCK), moved forward by hand."""
 
     def __init__(self) -> None:
         self.now = START
@@ -35,7 +35,7 @@ class Clock:
 @pytest.fixture
 def clock(app) -> Clock:
     clock = Clock()
-    app.config["QUIZAPP_CLOCK"] = clock
+    app.config["QUIZAPP_LIMIT_CLOCK"] = clock
     app.config["QUIZAPP_SIGN_IN_LIMIT_ACCOUNT"] = "3/minute"
     app.config["QUIZAPP_SIGN_IN_LIMIT_ADDRESS"] = "100/minute"
     return clock
@@ -229,7 +229,7 @@ def test_behind_a_proxy_the_forwarded_address_is_limited(app, browser, clock, da
 
     monkeypatch.setenv("QUIZAPP_PROXY_HOPS", "1")
     proxied = create_app(TestConfig(app.instance_path, database_url))
-    proxied.config.update({name: app.config[name] for name in ("QUIZAPP_CLOCK", *LIMITS)})
+    proxied.config.update({name: app.config[name] for name in ("QUIZAPP_LIMIT_CLOCK", *LIMITS)})
     client = Browser(proxied.test_client())
     with proxied.app_context():
         assert [fail(client, "203.0.113.1"), fail(client, "203.0.113.1")] == [422, 422]

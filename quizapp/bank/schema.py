@@ -336,12 +336,20 @@ class Quiz(Closed):
     mode: Literal["practice", "exam"] = "practice"
     time_limit: int | None = Field(default=None, ge=1, le=24 * 60, description="minutes")
     attempts: int | None = Field(default=None, ge=1, le=100, description="attempts allowed per taker")
+    updates_review: bool = Field(default=False, description="exam answers also update the review schedule")
 
     @field_validator("time_limit", "attempts")
     @classmethod
     def _only_for_exams(cls, value: int | None, info: ValidationInfo) -> int | None:
         if value is not None and info.data.get("mode", "practice") != "exam":
             raise ValueError(f"{info.field_name} applies to exam mode only (add mode: exam)")
+        return value
+
+    @field_validator("updates_review")
+    @classmethod
+    def _only_exams_opt_in(cls, value: bool, info: ValidationInfo) -> bool:
+        if value and info.data.get("mode", "practice") != "exam":
+            raise ValueError("updates_review applies to exam mode only (practice answers always update it)")
         return value
 
 

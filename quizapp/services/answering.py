@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from .. import grading
 from ..models import Answer, Attempt, Slot, utcnow
+from . import review
 from .attempts import GRACE, StalePage, TimeUp, as_utc, overdue
 
 
@@ -74,6 +75,7 @@ def save_response(
                 answered_at=now,
             )
         )
+        review.record_answers(session, attempt, [(slot, result.fraction, values["feedback"])], now)
     session.flush()
     session.expire(slot, ["response", "saved_at", "sequence", "fraction", "feedback"])  # what the UPDATE set
     return result
@@ -165,6 +167,7 @@ def close(session: Session, attempt_id: int, finished_at: datetime | None = None
                     answered_at=slot.saved_at or finished_at,
                 )
             )
+    review.record_answers(session, attempt, graded, finished_at)
     session.flush()
     session.expire_all()
     return True

@@ -236,6 +236,27 @@ def start_practice(
     )
 
 
+def start_questions(
+    session: Session,
+    user_id: int,
+    keys: list[str],
+    *,
+    title: str,
+    now: datetime | None = None,
+    rng: random.Random | None = None,
+) -> Attempt:
+    """Start a practice attempt of the given questions (by key), in the given order."""
+    return _create(
+        session,
+        user_id=user_id,
+        keys=keys,
+        title=title,
+        mode="practice",
+        now=now or utcnow(),
+        rng=rng or random.Random(),
+    )
+
+
 # --- reading -------------------------------------------------------------------------------
 
 

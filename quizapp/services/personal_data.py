@@ -19,6 +19,8 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from ..models import Attempt, User
+from ..review_models import ReviewCard, ReviewLog, StudyDay
+from . import review
 
 
 @dataclass(frozen=True)
@@ -39,6 +41,11 @@ OWNED: list[Owned] = [
     # Both a guest and the account may have an unfinished attempt at the same quiz: both are kept
     # (starting the quiz resumes the newest; the home page offers each to continue).
     Owned(Attempt.user_id, "quiz attempts, with every answer saved in them"),
+    # The review schedule moves as one: logs re-pointed, study days added up, cards replayed
+    # from the merged log (after the attempts, whose slots the log entries point at).
+    Owned(ReviewCard.user_id, "spaced-review cards (when each question is due)", merge=review.merge_users),
+    Owned(ReviewLog.user_id, "the spaced-review log of every graded answer", merge=lambda *_: None),
+    Owned(StudyDay.user_id, "the days you studied", merge=lambda *_: None),
 ]
 
 

@@ -137,6 +137,12 @@ class LiveServer:
     url: str
     database: Path
     log: Path
+    clock_file: Path | None = None  # the server's clock runs this many seconds ahead (QUIZAPP_CLOCK_FILE)
+
+    def advance_clock(self, seconds: float) -> None:
+        """Move the server's clock (progress and review pages) `seconds` ahead of real time; 0 resets it."""
+        assert self.clock_file is not None
+        self.clock_file.write_text(str(seconds))
 
     def age_attempt(self, attempt_id: int, minutes: float) -> None:
         """Move an attempt's deadline `minutes` into the past, as if that much time had gone by.
@@ -187,6 +193,7 @@ def live_server(browser: Browser, tmp_path_factory: pytest.TempPathFactory) -> I
         "DATABASE_URL": f"sqlite:///{database}",
         "SECRET_KEY": "browser-tests-secret-key",
         "QUIZAPP_ENV": "development",
+        "QUIZAPP_CLOCK_FILE": str(folder / "clock-offset"),
     }
     load = subprocess.run(
         [sys.executable, "-m", "quizapp", "load", str(resource_dir("questions")), str(extra)],
@@ -222,7 +229,7 @@ def live_server(browser: Browser, tmp_path_factory: pytest.TempPathFactory) -> I
         )
     try:
         _wait_until_healthy(url, process, log)
-        yield LiveServer(url=url, database=database, log=log)
+        yield LiveServer(url=url, database=database, log=log, clock_file=folder / "clock-offset")
     finally:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGTERM)

@@ -148,6 +148,20 @@ def test_time_is_up_page(browsing: Browsing) -> None:
     assert_accessible(page)
 
 
+def test_progress_page(page: Page) -> None:
+    page.goto("/progress")  # nothing yet
+    assert_accessible(page)
+    attempt_id = start_quiz(page, PRACTICE)
+    for position, qtype in enumerate(QUESTION_TYPES[:3], start=1):
+        page.goto(attempt_url(attempt_id, position))
+        enter_answer(page, qtype, FEEDBACK_ANSWERS[qtype])
+        press_button(page, "Check answer")
+    page.goto("/progress")
+    page.get_by_text("The chart's figures as a table").click()
+    expect(page.locator(".chart-table table")).to_be_visible()
+    assert_accessible(page)
+
+
 def test_scoring_help_page(page: Page) -> None:
     page.goto("/help/scoring")
     expect(page.get_by_role("heading", level=1)).to_have_text("How answers are scored")

@@ -3,7 +3,7 @@
 Existing users (guests) get the role 'student' and no session token: sessions made before
 this revision named the user by id and end with it (a guest starts afresh).
 
-Revision ID: 0003_accounts
+Revision ID: 0003
 Revises: 0002
 Create Date: 2026-11-28 13:00:00.000000
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0003_accounts'
+revision = '0003'
 down_revision = '0002'
 branch_labels = None
 depends_on = None

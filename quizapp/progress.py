@@ -1,0 +1,194 @@
+"""My progress: attempts history, score over time, mastery, streak, due reviews; Review; export."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
+from flask_wtf import FlaskForm
+from werkzeug.wrappers import Response as BaseResponse
+from wtforms import HiddenField
+
+from . import clock
+from .charts import score_chart
+from .extensions import db
+from .services import export, review
+from .services import progress as svc
+from .takers import current_user_id
+
+bp = Blueprint("progress", __name__)
+
+PER_PAGE = 20
+RETURN_TO = {"home": "home.index", "progress": "progress.index"}
+
+
+class ReviewForm(FlaskForm):
+    """The Review button: a CSRF token and the page to come back to when nothing is due."""
+
+    back = HiddenField(default="progress")
+
+
+@bp.get("/progress")
+def index() -> str:
+    user_id = current_user_id()
+    now = clock.now()
+    today = review.utc_day(now)
+    context: dict = {"now": now, "user_id": user_id}
+    if user_id is not None:
+        settings = review.current_settings()
+        facts, topics = svc.mastery(db.session, user_id, now, settings.scheduler())
+        points = svc.score_over_time(db.session, user_id, today)
+        context.update(
+            history=svc.attempts_history(
+                db.session, user_id, request.args.get("page", 1, type=int), PER_PAGE
+            ),
+            points=points,
+            chart=score_chart(points, "score-chart-caption") if points else None,
+            facts=facts,
+            topics=topics,
+            weakest=svc.weakest(facts),
+            streak=svc.streak(db.session, user_id, today),
+            due=svc.due_counts(db.session, user_id, now),
+        )
+    return render_template("progress/index.html", **context)
+
+
+@bp.post("/review")
+def start_review() -> BaseResponse:
+    """Start (or resume) a practice attempt of the user's due questions."""
+    form = ReviewForm()
+    if not form.validate_on_submit():
+        abort(400, description="The form's security token is missing or has expired.")
+    back = url_for(RETURN_TO.get(form.back.data, "progress.index"))
+    user_id = current_user_id()
+    if user_id is None:
+        flash(nothing_due_message(None, clock.now()), "info")
+        return redirect(back)
+    now = clock.now()
+    try:
+        attempt = review.start_review(db.session, user_id, now)
+    except review.NothingDue as nothing:
+        db.session.rollback()
+        flash(nothing_due_message(nothing.next_due, now), "info")
+        return redirect(back)
+    attempt_id, position = attempt.id, attempt.position
+    db.session.commit()
+    return redirect(url_for("quiz.question", attempt_id=attempt_id, position=position))
+
+
+def nothing_due_message(next_due: datetime | None, now: datetime) -> str:
+    if next_due is None:
+        return "Nothing to review yet: questions you answer in practice come back here when they are due."
+    return (
+        f"Nothing is due for review. The next question is due at {next_due:%H:%M} UTC on "
+        f"{next_due.day} {next_due:%B %Y} ({until(next_due - now)})."
+    )
+
+
+def until(delta: timedelta) -> str:
+    """A rough, readable 'in ...' for a time to come."""
+    seconds = max(0, int(delta.total_seconds()))
+    for size, unit in ((86400, "day"), (3600, "hour"), (60, "minute")):
+        if seconds >= size:
+            count = round(seconds / size)
+            return f"in {count} {unit}{'' if count == 1 else 's'}"
+    return "in less than a minute"
+
+
+@bp.app_template_filter("duration")
+def duration(delta: timedelta | None) -> str:
+    if delta is None:
+        return "—"
+    seconds = max(0, int(delta.total_seconds()))
+    hours, rest = divmod(seconds, 3600)
+    minutes, seconds = divmod(rest, 60)
+    if hours:
+        return f"{hours} h {minutes} min"
+    return f"{minutes} min {seconds} s" if minutes else f"{seconds} s"
+
+
+# --- export -------------------------------------------------------------------------------------
+
+
+def _chunks(kind: str) -> Iterator[list[dict]]:
+    user_id = current_user_id()
+    if user_id is None:
+        return
+    for rows in export.READERS[kind](db.session, user_id):
+        # End the read transaction between chunks: on SQLite it holds the write lock.
+        db.session.rollback()
+        yield rows
+
+
+def _download(body: Iterator[str], mimetype: str, filename: str) -> Response:
+    response = Response(stream_with_context(body), mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/progress/export/<kind>.csv")
+def export_csv(kind: str) -> Response:
+    """One CSV per kind (attempts, answers, reviews), streamed."""
+    if kind not in export.KINDS:
+        abort(404)
+
+    def body() -> Iterator[str]:
+        buffer = io.StringIO()
+        writer = csv.DictWriter(buffer, fieldnames=export.FIELDS[kind], lineterminator="\r\n")
+        writer.writeheader()
+        yield buffer.getvalue()
+        for rows in _chunks(kind):
+            buffer.seek(0)
+            buffer.truncate()
+            for row in rows:
+                if "response" in row:
+                    row = {**row, "response": json.dumps(row["response"], ensure_ascii=False)}
+                writer.writerow(row)
+            yield buffer.getvalue()
+
+    return _download(body(), "text/csv", f"quizapp-{kind}.csv")
+
+
+@bp.get("/progress/export.json")
+def export_json() -> Response:
+    """Everything in one JSON document {"exported_at", "attempts", "answers", "reviews"}, streamed."""
+    exported_at = clock.now().isoformat()
+
+    def body() -> Iterator[str]:
+        yield '{"exported_at": ' + json.dumps(exported_at)
+        for kind in export.KINDS:
+            yield f', "{kind}": ['
+            first = True
+            for rows in _chunks(kind):
+                text = ",\n".join(json.dumps(row, ensure_ascii=False) for row in rows)
+                yield ("\n" if first else ",\n") + text
+                first = False
+            yield "]"
+        yield "}\n"
+
+    return _download(body(), "application/json", "quizapp-my-data.json")
+
+
+def init_app(app: Flask) -> None:
+    """Register the blueprint; the clock and the review session size may come from the environment."""
+    app.config.setdefault("QUIZAPP_CLOCK", clock.clock_from_environment(app.config.get("QUIZAPP_ENV", "")))
+    if os.environ.get("QUIZAPP_REVIEW_SIZE"):
+        app.config.setdefault("REVIEW_SIZE", int(os.environ["QUIZAPP_REVIEW_SIZE"]))
+    app.register_blueprint(bp)

@@ -1,0 +1,161 @@
+"""A user's own data for download: attempts, answers and the review log, in chunks.
+
+Each kind is read in keyset chunks (rows after the last id seen), so memory stays bounded
+whatever the history's size, and the caller may end its transaction between chunks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..models import Answer, Attempt, Question, QuestionVersion
+from ..review_models import ReviewLog
+from .attempts import as_utc
+
+CHUNK = 1000
+
+FIELDS: dict[str, list[str]] = {
+    "attempts": [
+        "attempt_id",
+        "title",
+        "mode",
+        "state",
+        "started_at",
+        "finished_at",
+        "duration_seconds",
+        "score",
+        "max_score",
+    ],
+    "answers": [
+        "answer_id",
+        "attempt_id",
+        "question",
+        "question_version",
+        "answered_at",
+        "fraction",
+        "response",
+    ],
+    "reviews": [
+        "review_id",
+        "question",
+        "question_version",
+        "attempt_slot_id",
+        "rating",
+        "fraction",
+        "reviewed_at",
+        "duration_ms",
+        "elapsed_days",
+    ],
+}
+KINDS = tuple(FIELDS)
+RATINGS = {1: "again", 2: "hard", 3: "good", 4: "easy"}
+
+
+def _time(moment: datetime | None) -> str | None:
+    return as_utc(moment).isoformat() if moment else None
+
+
+def attempts(session: Session, user_id: int, chunk: int = CHUNK) -> Iterator[list[dict[str, Any]]]:
+    last = 0
+    while True:
+        rows = session.scalars(
+            select(Attempt)
+            .where(Attempt.user_id == user_id, Attempt.id > last)
+            .order_by(Attempt.id)
+            .limit(chunk)
+        ).all()
+        if not rows:
+            return
+        last = rows[-1].id
+        yield [
+            {
+                "attempt_id": a.id,
+                "title": a.title,
+                "mode": a.mode,
+                "state": a.state,
+                "started_at": _time(a.started_at),
+                "finished_at": _time(a.finished_at),
+                "duration_seconds": (
+                    round((as_utc(a.finished_at) - as_utc(a.started_at)).total_seconds())
+                    if a.finished_at
+                    else None
+                ),
+                "score": a.score,
+                "max_score": a.max_score,
+            }
+            for a in rows
+        ]
+
+
+def answers(session: Session, user_id: int, chunk: int = CHUNK) -> Iterator[list[dict[str, Any]]]:
+    """Answers by attempt: a chunk of the user's attempts at a time, through the indexed attempt_id."""
+    last = 0
+    attempts_per_chunk = max(1, chunk // 10)
+    while True:
+        ids = session.scalars(
+            select(Attempt.id)
+            .where(Attempt.user_id == user_id, Attempt.id > last)
+            .order_by(Attempt.id)
+            .limit(attempts_per_chunk)
+        ).all()
+        if not ids:
+            return
+        last = ids[-1]
+        rows = session.execute(
+            select(Answer, Question.key, QuestionVersion.number)
+            .join(QuestionVersion, QuestionVersion.id == Answer.question_version_id)
+            .join(Question, Question.id == QuestionVersion.question_id)
+            .where(Answer.attempt_id.in_(ids))
+            .order_by(Answer.attempt_id, Answer.id)
+        ).all()
+        if rows:
+            yield [
+                {
+                    "answer_id": answer.id,
+                    "attempt_id": answer.attempt_id,
+                    "question": key,
+                    "question_version": number,
+                    "answered_at": _time(answer.answered_at),
+                    "fraction": answer.fraction,
+                    "response": answer.response,
+                }
+                for answer, key, number in rows
+            ]
+
+
+def reviews(session: Session, user_id: int, chunk: int = CHUNK) -> Iterator[list[dict[str, Any]]]:
+    last = 0
+    while True:
+        rows = session.execute(
+            select(ReviewLog, Question.key, QuestionVersion.number)
+            .join(Question, Question.id == ReviewLog.question_id)
+            .join(QuestionVersion, QuestionVersion.id == ReviewLog.question_version_id)
+            .where(ReviewLog.user_id == user_id, ReviewLog.id > last)
+            .order_by(ReviewLog.id)
+            .limit(chunk)
+        ).all()
+        if not rows:
+            return
+        last = rows[-1][0].id
+        yield [
+            {
+                "review_id": log.id,
+                "question": key,
+                "question_version": number,
+                "attempt_slot_id": log.slot_id,
+                "rating": RATINGS[log.rating],
+                "fraction": log.fraction,
+                "reviewed_at": _time(log.reviewed_at),
+                "duration_ms": log.duration_ms,
+                "elapsed_days": log.elapsed_days,
+            }
+            for log, key, number in rows
+        ]
+
+
+READERS = {"attempts": attempts, "answers": answers, "reviews": reviews}

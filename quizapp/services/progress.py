@@ -1,0 +1,286 @@
+"""What the My progress page shows, each part in one or a few SQL statements, whatever the history's size.
+
+Mastery of a fact (or topic) is the mean, over its active questions, of the fsrs probability
+that the user recalls the question now (its card's retrievability); a question the user has
+never answered, or last answered wrong, counts 0 (fsrs rates recall just after a wrong answer
+high: the right answer was just shown). Days are UTC days.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+
+from fsrs import Rating, Scheduler
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import Session
+
+from ..models import (
+    Attempt,
+    Fact,
+    Question,
+    QuestionVersion,
+    Topic,
+    question_version_facts,
+    question_version_topics,
+)
+from ..review_models import ReviewCard, StudyDay
+from .attempts import as_utc
+from .review import retrievability, utc_day
+
+EPOCH = date(1970, 1, 1)
+WEEKLY_UP_TO_DAYS = 26 * 7  # a longer history is charted by month
+CHART_DAYS = 2 * 366  # the chart covers at most the last two years
+
+
+def day_date(day: int) -> date:
+    return EPOCH + timedelta(days=day)
+
+
+def day_start(day: int) -> datetime:
+    return datetime(1970, 1, 1, tzinfo=UTC) + timedelta(days=day)
+
+
+# --- attempts history ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HistoryRow:
+    id: int
+    title: str
+    mode: str
+    state: str
+    started_at: datetime
+    finished_at: datetime | None
+    score: float | None
+    max_score: float
+
+    @property
+    def duration(self) -> timedelta | None:
+        return self.finished_at - self.started_at if self.finished_at else None
+
+    @property
+    def percent(self) -> float | None:
+        return 100 * self.score / self.max_score if self.score is not None and self.max_score else None
+
+
+@dataclass(frozen=True)
+class HistoryPage:
+    rows: list[HistoryRow]
+    page: int
+    pages: int
+    total: int
+
+
+def attempts_history(session: Session, user_id: int, page: int = 1, per_page: int = 20) -> HistoryPage:
+    """The user's attempts, newest first, one page of them (two statements)."""
+    total = session.scalar(select(func.count()).select_from(Attempt).where(Attempt.user_id == user_id))
+    pages = max(1, math.ceil(total / per_page))
+    page = min(max(1, page), pages)
+    rows = session.execute(
+        select(
+            Attempt.id,
+            Attempt.title,
+            Attempt.mode,
+            Attempt.state,
+            Attempt.started_at,
+            Attempt.finished_at,
+            Attempt.score,
+            Attempt.max_score,
+        )
+        .where(Attempt.user_id == user_id)
+        .order_by(Attempt.started_at.desc(), Attempt.id.desc())
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    ).all()
+    return HistoryPage(
+        [
+            HistoryRow(
+                r.id,
+                r.title,
+                r.mode,
+                r.state,
+                as_utc(r.started_at),
+                as_utc(r.finished_at) if r.finished_at else None,
+                r.score,
+                r.max_score,
+            )
+            for r in rows
+        ],
+        page,
+        pages,
+        total,
+    )
+
+
+# --- score over time ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ScorePoint:
+    label: str  # short, for the chart's axis
+    long_label: str  # for the table
+    answers: int
+    percent: float
+
+
+def score_over_time(session: Session, user_id: int, today: int) -> list[ScorePoint]:
+    """The share of credit earned on graded answers, by week (by month past 26 weeks of history).
+
+    Weeks (Monday to Sunday) are summed in SQL; months gather the weeks that start in them.
+    """
+    week = (StudyDay.day + 3) // 7  # day 0, 1 January 1970, was a Thursday: week 0 starts on a Monday
+    rows = session.execute(
+        select(week, func.sum(StudyDay.answers), func.sum(StudyDay.credit))
+        .where(StudyDay.user_id == user_id, StudyDay.day > today - CHART_DAYS, StudyDay.day <= today)
+        .group_by(week)
+        .order_by(week)
+    ).all()
+    if not rows:
+        return []
+    weekly = (today + 3) // 7 - rows[0][0] < WEEKLY_UP_TO_DAYS // 7
+    buckets: dict[date, list[float]] = defaultdict(lambda: [0, 0.0])
+    for number, answers, credit in rows:
+        monday = day_date(int(number) * 7 - 3)
+        start = monday if weekly else monday.replace(day=1)
+        buckets[start][0] += answers
+        buckets[start][1] += credit
+    points = []
+    for start, (answers, credit) in sorted(buckets.items()):
+        if weekly:
+            short, long = f"{start.day} {start:%b}", f"Week of {start.day} {start:%B %Y}"
+        else:
+            short, long = f"{start:%b %Y}", f"{start:%B %Y}"
+        points.append(ScorePoint(short, long, int(answers), 100 * credit / answers if answers else 0.0))
+    return points
+
+
+# --- mastery ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Mastery:
+    key: str
+    title: str
+    percent: float  # 0..100
+    seen: int  # active questions the user has answered
+    total: int  # active questions
+
+
+def mastery(
+    session: Session, user_id: int, now: datetime, scheduler: Scheduler
+) -> tuple[list[Mastery], list[Mastery]]:
+    """Mastery of every active fact and topic with active questions (three statements)."""
+    current = (
+        select(Question.id.label("question_id"), QuestionVersion.id.label("version_id"))
+        .join(
+            QuestionVersion,
+            (QuestionVersion.question_id == Question.id) & (QuestionVersion.number == Question.version),
+        )
+        .where(Question.retired_at.is_(None))
+        .subquery()
+    )
+    recall = {
+        question_id: 0.0 if last_rating == Rating.Again else retrievability(scheduler, stability, last, now)
+        for question_id, stability, last, last_rating in session.execute(
+            select(
+                ReviewCard.question_id, ReviewCard.stability, ReviewCard.last_review, ReviewCard.last_rating
+            ).where(ReviewCard.user_id == user_id)
+        )
+    }
+    facts = session.execute(
+        select(Fact.key, Fact.statement, current.c.question_id)
+        .join(question_version_facts, question_version_facts.c.fact_id == Fact.id)
+        .join(current, current.c.version_id == question_version_facts.c.question_version_id)
+        .where(Fact.retired_at.is_(None))
+        .order_by(Fact.id)
+    ).all()
+    topics = session.execute(
+        select(Topic.key, Topic.title, current.c.question_id)
+        .join(question_version_topics, question_version_topics.c.topic_id == Topic.id)
+        .join(current, current.c.version_id == question_version_topics.c.question_version_id)
+        .order_by(Topic.title)
+    ).all()
+    return mastery_from(facts, recall), mastery_from(topics, recall)
+
+
+def mastery_from(rows: list[tuple[str, str, int]], recall: dict[int, float]) -> list[Mastery]:
+    """Per (key, title): the mean recall of its questions (rows: key, title, question id); unseen: 0."""
+    grouped: dict[tuple[str, str], list[int]] = {}
+    for key, title, question_id in rows:
+        grouped.setdefault((key, title), []).append(question_id)
+    return [
+        Mastery(
+            key,
+            title,
+            100 * sum(recall.get(q, 0.0) for q in questions) / len(questions),
+            sum(1 for q in questions if q in recall),
+            len(questions),
+        )
+        for (key, title), questions in grouped.items()
+    ]
+
+
+def weakest(facts: list[Mastery], count: int = 5) -> list[Mastery]:
+    """The facts the user has practised and knows least."""
+    return sorted((f for f in facts if f.seen), key=lambda f: (f.percent, f.key))[:count]
+
+
+# --- streak and due reviews -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Streak:
+    days: int  # consecutive UTC days with graded answers, ending today or yesterday
+    studied_today: bool
+
+
+def streak(session: Session, user_id: int, today: int) -> Streak:
+    """The current streak, by grouping consecutive days in SQL (one statement)."""
+    ranked = (
+        select(
+            StudyDay.day,
+            (StudyDay.day + func.row_number().over(order_by=StudyDay.day.desc())).label("run"),
+        )
+        .where(StudyDay.user_id == user_id, StudyDay.day <= today)
+        .cte("ranked")
+    )
+    latest_run = select(ranked.c.run).order_by(ranked.c.day.desc()).limit(1).scalar_subquery()
+    days, last = session.execute(
+        select(func.count(), func.max(ranked.c.day)).where(ranked.c.run == latest_run)
+    ).one()
+    if last is None or last < today - 1:
+        return Streak(0, False)
+    return Streak(int(days), last == today)
+
+
+@dataclass(frozen=True)
+class DueCounts:
+    now: int  # due now
+    today: int  # due by the end of today (UTC), overdue included
+    week: int  # due by the end of the sixth day after today
+    next_due: datetime | None  # the earliest due time
+
+
+def due_counts(session: Session, user_id: int, now: datetime) -> DueCounts:
+    """How many active questions fall due now, today and this week (one statement)."""
+    today = utc_day(now)
+    end_today, end_week = day_start(today + 1), day_start(today + 7)
+
+    def count_before(moment: datetime, inclusive: bool = False) -> object:
+        test = ReviewCard.due <= moment if inclusive else ReviewCard.due < moment
+        return func.coalesce(func.sum(case((test, 1), else_=0)), 0)
+
+    due_now, due_today, due_week, first = session.execute(
+        select(
+            count_before(now, inclusive=True),
+            count_before(end_today),
+            count_before(end_week),
+            func.min(ReviewCard.due),
+        )
+        .join(Question, Question.id == ReviewCard.question_id)
+        .where(ReviewCard.user_id == user_id, Question.retired_at.is_(None))
+    ).one()
+    return DueCounts(int(due_now), int(due_today), int(due_week), as_utc(first) if first else None)

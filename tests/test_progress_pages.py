@@ -1,0 +1,220 @@
+"""The My progress page, the Review button and the export, through the real pages and forms."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from datetime import datetime, timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from quizapp.extensions import db
+from quizapp.models import Attempt, User, utcnow
+from quizapp.services.attempts import start_questions
+from quizapp.services.review import REVIEW_TITLE
+
+from .test_taking import RIGHT, TYPES, WRONG, Browser, Page, loaded, location  # noqa: F401 (a fixture)
+
+pytestmark = pytest.mark.usefixtures("loaded")
+
+
+class Clock:
+    """The app's clock for these tests: real time plus an offset the test moves."""
+
+    def __init__(self) -> None:
+        self.offset = timedelta(0)
+
+    def __call__(self) -> datetime:
+        return utcnow() + self.offset
+
+
+@pytest.fixture
+def clock(app) -> Clock:
+    app.config["QUIZAPP_CLOCK"] = clock = Clock()
+    return clock
+
+
+@pytest.fixture
+def browser(client) -> Browser:
+    return Browser(client)
+
+
+def practise_all(browser: Browser) -> int:
+    """Take the practice quiz: odd questions right, even ones wrong; then finish it."""
+    attempt_id, _ = browser.start("practice")
+    for position in range(1, 9):
+        key = f"q{position}"
+        browser.answer(attempt_id, position, TYPES[key], RIGHT[key] if position % 2 else WRONG[key])
+    confirm = browser.get(f"/attempts/{attempt_id}/finish")
+    browser.follow(browser.submit(confirm, "/finish"))
+    return attempt_id
+
+
+def download(browser: Browser, url: str):
+    """A streamed download, read to the end inside the request's app context."""
+    return browser.open("GET", url, buffered=True)
+
+
+def table_rows(page: Page, caption_or_heading: str) -> list[list[str]]:
+    """The body rows (cell texts) of the table after the heading or caption `caption_or_heading`."""
+    start = page.html.index(caption_or_heading)
+    body = re.search(r"<tbody>(.*?)</tbody>", page.html[start:], re.S).group(1)
+    return [
+        [
+            " ".join(re.sub(r"<[^>]+>", " ", cell).split())
+            for cell in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, re.S)
+        ]
+        for row in re.findall(r"<tr>(.*?)</tr>", body, re.S)
+    ]
+
+
+def test_the_page_is_linked_and_says_so_when_there_is_nothing_yet(browser):
+    home = browser.get("/")
+    assert 'href="/progress"' in home.html and "My progress" in home.text
+    page = browser.get("/progress")
+    assert "Nothing here yet" in page.text
+    assert db.session.scalar(select(func.count()).select_from(User)) == 0  # looking makes no guest
+
+
+def test_progress_page_shows_history_chart_mastery_streak_and_due_reviews(browser, clock):
+    practise_all(browser)
+    page = browser.get("/progress")
+
+    (attempt,) = table_rows(page, 'id="history-heading"')
+    assert attempt[0] == "Practice all" and attempt[3] == "45% (5 of 11)"  # marks: q1 2, q6 3, others 1
+    assert re.fullmatch(r"\d+ (min \d+ )?s", attempt[2]), attempt
+
+    assert '<svg role="img" aria-labelledby="score-chart-caption"' in page.html
+    assert "<script" not in page.html  # pygal's scripts are left out: the chart needs no JavaScript
+    (week,) = table_rows(page, "figures as a table")
+    assert week[0].startswith("Week of ") and week[1:] == ["8", "50%"]
+
+    # Wrong answers count 0; answered right today, fsrs's recall is 100% (q1, q5 cite f1; q3, q7 f3).
+    facts = {row[0]: row[1:] for row in table_rows(page, 'id="facts-heading"')}
+    assert facts == {
+        "Statement of f1.": ["100%", "2 of 2"],
+        "Statement of f2.": ["0%", "2 of 2"],
+        "Statement of f3.": ["100%", "2 of 2"],
+        "Statement of f4.": ["0%", "2 of 2"],
+    }
+    assert table_rows(page, 'id="topics-heading"') == [["Topic one", "50%", "8 of 8"]]
+    weakest = re.findall(r'<span class="fact-statement">(.*?)</span>', page.html)
+    assert weakest[:2] == ["Statement of f2.", "Statement of f4."]
+    assert "1 day in a row studied" in page.text
+    assert "0 reviews due today" not in page.text  # the wrong answers come back within minutes
+
+    clock.offset = timedelta(days=1, hours=1)
+    later = browser.get("/progress")
+    assert "1 day in a row studied (answer a question today to keep it going)" in later.text
+    due_today = int(re.search(r"(\d+) reviews? due today", later.text).group(1))
+    assert 4 <= due_today <= 8
+    assert re.search(r"\d+ questions? (is|are) due now", later.text)
+
+
+def test_practise_this_starts_practice_on_the_weak_fact(browser):
+    practise_all(browser)
+    page = browser.get("/progress")
+    forms = [f for f in page.forms if f.action.endswith("/practise")]
+    assert [f.value("facts") for f in forms][:2] == ["f2", "f4"]
+    started = browser.follow(browser.post(forms[0].action, forms[0].values()))
+    assert "Question 1 of 2" in started.text
+    assert any(f"Prompt of {q}" in started.text for q in ("q2", "q6"))
+
+
+def test_review_button_with_nothing_due_says_when_and_starts_the_due_questions_later(browser, clock):
+    home = browser.get("/")
+    response = browser.submit(home, "/review")
+    assert location(response) == "/"
+    assert "Nothing to review yet" in browser.follow(response).text
+
+    practise_all(browser)
+    page = browser.get("/progress")
+    response = browser.submit(page, "/review")
+    assert location(response) == "/progress"
+    message = browser.follow(response).text
+    assert re.search(
+        r"Nothing is due for review\. The next question is due at \d\d:\d\d UTC on .* \(in ", message
+    )
+
+    clock.offset = timedelta(days=2)
+    response = browser.submit(browser.get("/"), "/review")
+    match = re.fullmatch(r"/attempts/(\d+)/1", location(response))
+    assert match
+    attempt = db.session.get(Attempt, int(match.group(1)))
+    assert attempt.title == REVIEW_TITLE and attempt.mode == "practice"
+    assert 4 <= len(attempt.slots) <= 8
+    again = browser.submit(browser.get("/progress"), "/review")
+    assert location(again) == location(response)  # the open review is resumed, not doubled
+
+
+def test_posts_need_the_csrf_token(browser, clock):
+    practise_all(browser)
+    clock.offset = timedelta(days=2)
+    before = db.session.scalar(select(func.count()).select_from(Attempt))
+    page = browser.get("/progress")
+    response = browser.submit(page, "/review", drop=("csrf_token",))
+    assert response.status_code == 400
+    response = browser.submit(page, "/review", fields={"csrf_token": "forged"})
+    assert response.status_code == 400
+    assert db.session.scalar(select(func.count()).select_from(Attempt)) == before
+
+
+def test_export_csv_and_json_hold_my_data_only(browser, client, app):
+    practise_all(browser)
+    files = {
+        kind: download(browser, f"/progress/export/{kind}.csv") for kind in ("attempts", "answers", "reviews")
+    }
+    for kind, response in files.items():
+        assert response.status_code == 200 and response.mimetype == "text/csv"
+        assert f'filename="quizapp-{kind}.csv"' in response.headers["Content-Disposition"]
+    rows = {kind: list(csv.DictReader(io.StringIO(r.get_data(as_text=True)))) for kind, r in files.items()}
+    assert [r["title"] for r in rows["attempts"]] == ["Practice all"]
+    assert rows["attempts"][0]["state"] == "finished" and rows["attempts"][0]["score"] == "5.0"
+    assert [r["question"] for r in rows["answers"]] == [f"q{i}" for i in range(1, 9)]
+    assert json.loads(rows["answers"][3]["response"]) == {"text": "Sydney"}
+    assert [r["rating"] for r in rows["reviews"]][1::2] == ["again"] * 4
+
+    everything = json.loads(download(browser, "/progress/export.json").get_data(as_text=True))
+    assert set(everything) == {"exported_at", "attempts", "answers", "reviews"}
+    assert len(everything["answers"]) == 8 and len(everything["reviews"]) == 8
+    assert everything["answers"][0]["response"] == {"choice": 0}
+    assert download(browser, "/progress/export/secrets.csv").status_code == 404
+
+    stranger = Browser(app.test_client())
+    stranger.start("exam")  # a user of its own, with an attempt
+    theirs = json.loads(download(stranger, "/progress/export.json").get_data(as_text=True))
+    assert [a["title"] for a in theirs["attempts"]] == ["Exam all"]
+    assert theirs["answers"] == [] and theirs["reviews"] == []
+    assert "Practice all" not in stranger.get("/progress").text
+    nobody = Browser(app.test_client())
+    assert download(nobody, "/progress/export/answers.csv").get_data(as_text=True).strip() == ",".join(
+        ["answer_id", "attempt_id", "question", "question_version", "answered_at", "fraction", "response"]
+    )
+
+
+def test_history_is_paginated_newest_first(browser):
+    browser.start("practice")
+    user_id = db.session.scalar(select(User.id))
+    start = utcnow() - timedelta(days=30)
+    for i in range(24):
+        start_questions(
+            db.session, user_id, ["q1"], title=f"Old practice {i}", now=start + timedelta(hours=i)
+        )
+    db.session.commit()
+    first = browser.get("/progress")
+    rows = table_rows(first, 'id="history-heading"')
+    assert (
+        len(rows) == 20
+        and rows[0][0] == "Practice all (in progress)"
+        and rows[1][0] == "Old practice 23 (in progress)"
+    )
+    assert "Page 1 of 2" in first.text and 'rel="next"' in first.html and 'rel="prev"' not in first.html
+    second = browser.get("/progress?page=2")
+    assert [r[0] for r in table_rows(second, 'id="history-heading"')] == [
+        f"Old practice {i} (in progress)" for i in range(4, -1, -1)
+    ]
+    assert "Newer attempts" in second.text
+    assert "Page 2 of 2" in browser.get("/progress?page=99").text
