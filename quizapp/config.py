@@ -33,6 +33,7 @@ class Config:
         self.SESSION_COOKIE_SAMESITE = "Lax"
         self.SESSION_COOKIE_SECURE = self.QUIZAPP_ENV == "production"
         self.MAX_CONTENT_LENGTH = 2 * 1024 * 1024
+        self.QUIZAPP_IMPORT_MAX_BYTES = int(os.environ.get("QUIZAPP_IMPORT_MAX_BYTES") or 5 * 1024 * 1024)
 
     def _instance_secret(self, instance: Path) -> str:
         if self.QUIZAPP_ENV == "production":
