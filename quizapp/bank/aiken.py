@@ -59,10 +59,10 @@ def read_aiken(text: str, path: str) -> Reading:
             reading.error(
                 number,
                 "question",
-                f"expected an option (like 'C) text') or 'ANSWER: X' after the options of the question on "
-                f"line {current.line}, got {line[:40]!r}",
+                f"expected another option or 'ANSWER: X' to end the question of line {current.line}; "
+                f"got {line[:40]!r}",
             )
-            current = None
+            current = _Open(number, line)  # most likely the next question: read it as one
     if current is not None:
         reading.error(current.line, "question", "the question has no 'ANSWER: X' line")
     return reading

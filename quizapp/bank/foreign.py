@@ -53,7 +53,9 @@ class Reading:
         self.skipped.append(Problem(self.path, line, where, message, warning=True))
 
     def note(self, line: int, where: str, message: str) -> None:
-        self.notes.append(Problem(self.path, line, where, message, warning=True))
+        note = Problem(self.path, line, where, message, warning=True)
+        if note not in self.notes:
+            self.notes.append(note)
 
 
 def question_where(title: str | None) -> str:

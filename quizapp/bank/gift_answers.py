@@ -295,10 +295,10 @@ class _Question:
             if wrong.strip():
                 self.note("the feedback for wrong numbers is not kept")
             body = body[:tilde]
+        if not body.strip():
+            return self.block.error(offset, "a numeric question needs an answer: {#2013} or {#2013:1}")
         head, answers = self.split(body, offset, "=")
         entries = ([head] if head is not None else []) + answers
-        if not entries:
-            return self.block.error(offset, "a numeric question needs an answer: {#2013} or {#2013:1}")
         values: list[tuple[float, dict[str, Any], int]] = []
         for found in entries:
             value = self._number_answer(found)

@@ -75,6 +75,9 @@ def _blocks(text: str):
 
 
 def _unescape(reading: Reading, raw: str, line_at) -> str | None:
+    start = raw.lstrip()
+    end = start.find("::", 2) if start.startswith("::") else -1
+    where = question_where(" ".join(start[2:end].split()) or None) if end != -1 else "question"
     out: list[str] = []
     ok = True
     index = 0
@@ -89,10 +92,10 @@ def _unescape(reading: Reading, raw: str, line_at) -> str | None:
             out.append(ESCAPES[following])
             index += 2
             continue
-        shown = "a line break" if following in ("", "\n") else repr("\\" + following)
+        shown = "before a line break" if following in ("", "\n") else f"'\\{following}'"
         reading.error(
             line_at(index),
-            "(text)",
+            where,
             f"bad escape {shown}: GIFT escapes are \\~ \\= \\# \\{{ \\}} \\: \\n and \\\\ (a backslash)",
         )
         ok = False

@@ -29,7 +29,7 @@ from ..models import Fact, Question, Source, Topic
 
 FORMATS = ("yaml", "gift", "aiken")
 _SUFFIXES = {".yaml": "yaml", ".yml": "yaml", ".gift": "gift", ".aiken": "aiken"}
-_AIKEN_ANSWER = re.compile(r"^\s*ANSWER\s*:", re.MULTILINE)
+_AIKEN_LINE = re.compile(r"^\s*(?:ANSWER\s*:|[A-Z][).][ \t])", re.MULTILINE)
 
 
 @dataclass
@@ -48,10 +48,10 @@ class ImportResult:
 
 
 def guess_format(path: Path, text: str) -> str | None:
-    """The format named by the file's extension; a .txt file (Moodle's) is Aiken if it has ANSWER: lines."""
+    """The format named by the file's extension; a .txt file (both Moodle's) is Aiken without braces."""
     suffix = path.suffix.lower()
     if suffix == ".txt":
-        return "aiken" if _AIKEN_ANSWER.search(text) and "{" not in text else "gift"
+        return "aiken" if _AIKEN_LINE.search(text) and "{" not in text else "gift"
     return _SUFFIXES.get(suffix)
 
 
