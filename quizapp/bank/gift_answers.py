@@ -16,6 +16,7 @@ from .foreign import CLOZE_PROMPT, NO_EXPLANATION, PathKey, Reading, ReadQuestio
 from .textformat import html_to_text, split_format
 
 _WEIGHT = re.compile(r"%(-?\d+(?:\.\d+)?)%")
+_WEIGHT_START = re.compile(r"%-?[\d.]")
 _NUMBER = re.compile(r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$")
 _TRUE_FALSE = {"T": True, "TRUE": True, "F": False, "FALSE": False}
 _GAP = "\ue000"  # where the answer block sat in the question text
@@ -144,7 +145,7 @@ class _Question:
     def answer(self, marker: str, raw: str, offset: int) -> Answer:
         content = raw.strip()
         weight = None
-        if content.startswith("%"):
+        if _WEIGHT_START.match(content):  # "%5" starts a weight; "%" alone or "% of" is text, as in Moodle
             match = _WEIGHT.match(content)
             if not match:
                 self.block.error(offset, f"bad weight in {content[:30]!r}: write it as %50% or %-33.33333%")

@@ -115,7 +115,7 @@ def _read_block(reading: Reading, first_line: int, lines: list[str], category: l
     if text.startswith(_CATEGORY, pos):
         end = text.find("\n", pos)
         end = len(text) if end == -1 else end
-        category[0] = _category_title(restore(text[pos + len(_CATEGORY) : end]))
+        category[0] = category_title(restore(text[pos + len(_CATEGORY) : end]))
         rest = text[end:]
         if not rest.strip():
             return
@@ -168,7 +168,7 @@ def _read_block(reading: Reading, first_line: int, lines: list[str], category: l
     convert(block)
 
 
-def _category_title(path: str) -> str | None:
+def category_title(path: str) -> str | None:
     """`$course$/top/Default for X` -> `Default for X`; the topic a category becomes."""
     path = _CONTEXT.sub("", path.strip()).strip("/ ")
     if path == "top":

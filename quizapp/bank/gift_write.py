@@ -16,11 +16,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .foreign import CLOZE_PROMPT, NO_EXPLANATION
+from .gift_read import category_title
 from .schema import PLACEHOLDER, Topic
 from .textformat import FORMAT_PREFIX
 
 _SPECIAL = re.compile(r"([\\~=#{}:])")
-_WEIGHT_LIKE = re.compile(r"^%-?\d+(?:\.\d+)?%")
+_WEIGHT_LIKE = re.compile(r"^%-?[\d.]")
 TOP_CATEGORY = "$course$/top"
 HEADER = "// Exported by quizapp as GIFT for Moodle.\n\n"
 LEFT_OUT_ALWAYS = "GIFT carries no facts, difficulty, marks, quizzes or sources"
@@ -48,13 +49,19 @@ def write_gift(questions: Iterable[Any], topics: dict[str, Topic]) -> GiftExport
         if body is None:
             export.left_out.append(f"{question.id} ({question.type}): {reason}")
             continue
-        wanted = topics[question.topics[0]].title if question.topics else None
+        wanted = None
+        if question.topics:
+            title = topics[question.topics[0]].title
+            wanted = category_title(f"{TOP_CATEGORY}/{title}")
+            if wanted != title:
+                export.partly.append(f"{question.id}: its topic {title!r} becomes the category {wanted!r}")
         if len(question.topics) > 1:
             export.partly.append(f"{question.id}: only its first topic becomes its category")
         if wanted != category:
-            title = " ".join(wanted.split()) if wanted else None
             parts.append(
-                f"$CATEGORY: {TOP_CATEGORY}/{title}\n\n" if title else f"$CATEGORY: {TOP_CATEGORY}\n\n"
+                f"$CATEGORY: {TOP_CATEGORY}/{escape(wanted)}\n\n"
+                if wanted
+                else f"$CATEGORY: {TOP_CATEGORY}\n\n"
             )
             category = wanted
         parts.append(f"::{question.id}::[plain]{body}\n\n")
