@@ -13,6 +13,7 @@ from flask.cli import FlaskGroup, with_appcontext
 from flask_migrate import upgrade
 from sqlalchemy.exc import SQLAlchemyError
 
+from . import transfer_cli
 from .bank import BankError, check_paths
 from .config import PACKAGE_DIR
 from .extensions import db
@@ -164,6 +165,7 @@ def init_app(app: Flask) -> None:
 
     for command in (check_command, load_command, serve_command, close_overdue_command, user_group):
         app.cli.add_command(command)
+    transfer_cli.init_app(app)
 
 
 def _create_app() -> Flask:

@@ -35,6 +35,7 @@ class Config:
         self.SESSION_COOKIE_SAMESITE = "Lax"
         self.SESSION_COOKIE_SECURE = self.QUIZAPP_ENV == "production"
         self.MAX_CONTENT_LENGTH = 2 * 1024 * 1024
+        self.QUIZAPP_IMPORT_MAX_BYTES = int(os.environ.get("QUIZAPP_IMPORT_MAX_BYTES") or 5 * 1024 * 1024)
         self._accounts()
 
     def _accounts(self) -> None:

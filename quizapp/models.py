@@ -26,6 +26,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.sql.expression import false as sa_false
 from sqlalchemy.sql.expression import true as sa_true
 
 from .extensions import db
@@ -75,6 +76,8 @@ class Fact(db.Model):
     section: Mapped[str] = mapped_column(String(80))
     statement: Mapped[str] = mapped_column(Text)
     content_hash: Mapped[str] = mapped_column(String(64))
+    # Drafted by an import from the question and its answer, for a teacher to review.
+    draft: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
 
     source: Mapped[Source] = relationship()
 

@@ -149,7 +149,7 @@ def _load(session: Session, bank: Bank, now: datetime | None) -> LoadReport:
         scope,
         now,
         report.facts,
-        row=lambda f: {"section": f.section, "statement": f.statement},
+        row=lambda f: {"section": f.section, "statement": f.statement, "draft": f.draft},
         version_row=lambda f: {"section": f.section, "statement": f.statement},
     )
 

@@ -73,6 +73,7 @@ class Fact(Closed):
     id: Id
     section: Id
     statement: Text
+    draft: bool = Field(default=False, description="drafted by an import, for a teacher to review")
 
 
 class Topic(Closed):

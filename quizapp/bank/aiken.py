@@ -1,0 +1,92 @@
+"""Read the Aiken format: single-choice questions, as Moodle reads them.
+
+    What is the capital of France?
+    A) Lyon
+    B. Paris
+    ANSWER: B
+
+A question is its text (one line, or several before the first option), then options
+labelled `A)` or `A.` (capital letters, in order), then `ANSWER: X`. Blank lines between
+questions are optional. Anything else is an error with its line.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .foreign import NO_EXPLANATION, Reading, ReadQuestion
+
+_OPTION = re.compile(r"^([A-Z])[).][ \t]+(.*)$")
+_ANSWER = re.compile(r"^ANSWER\s*:\s*(.*)$")
+
+
+class _Open:
+    def __init__(self, line: int, text: str) -> None:
+        self.line = line
+        self.text = [text]
+        self.options: list[tuple[int, str, str]] = []  # (line, letter, text)
+
+
+def read_aiken(text: str, path: str) -> Reading:
+    """Read Aiken text; never raises for bad input."""
+    reading = Reading(path, "aiken")
+    text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+    current: _Open | None = None
+    for number, raw in enumerate(text.split("\n"), 1):
+        line = raw.strip()
+        if not line:
+            continue
+        option, answer = _OPTION.match(line), _ANSWER.match(line)
+        if answer:
+            if current is None or not current.options:
+                reading.error(number, "question", "ANSWER: without a question and its options before it")
+            else:
+                _finish(reading, current, answer[1].strip(), number)
+            current = None
+        elif option:
+            if current is None:
+                reading.error(number, "question", f"option {option[1]}) without a question before it")
+                continue
+            expected = chr(ord("A") + len(current.options))
+            if option[1] != expected:
+                reading.error(number, "question", f"option {option[1]} where {expected} was expected")
+            current.options.append((number, option[1], option[2].strip()))
+        elif current is None:
+            current = _Open(number, line)
+        elif not current.options:
+            current.text.append(line)
+        else:
+            reading.error(
+                number,
+                "question",
+                f"expected another option or 'ANSWER: X' to end the question of line {current.line}; "
+                f"got {line[:40]!r}",
+            )
+            current = _Open(number, line)  # most likely the next question: read it as one
+    if current is not None:
+        reading.error(current.line, "question", "the question has no 'ANSWER: X' line")
+    return reading
+
+
+def _finish(reading: Reading, question: _Open, letter: str, line: int) -> None:
+    letters = [o[1] for o in question.options]
+    if letter not in letters:
+        reading.error(
+            line,
+            "question",
+            f"ANSWER: {letter!r} is not one of the options ({', '.join(letters)})",
+        )
+        return
+    options = [
+        {"text": text, "correct": True} if label == letter else {"text": text}
+        for _, label, text in question.options
+    ]
+    lines = {(): question.line, ("prompt",): question.line, ("explanation",): question.line}
+    lines.update({("options", i): option[0] for i, option in enumerate(question.options)})
+    record = {
+        "type": "single_choice",
+        "prompt": "\n".join(question.text),
+        "options": options,
+        "explanation": NO_EXPLANATION,
+    }
+    reading.questions.append(ReadQuestion(question.line, None, None, record, lines))

@@ -1,0 +1,223 @@
+"""Make a bank out of what a reader took from a foreign file, ready for the loader.
+
+An imported file becomes one bank file, named like the file, and is checked and loaded
+exactly like a YAML file: re-importing it versions what changed and retires what left it.
+
+Stable ids. A question's id is its title made into an id (`::Capital of France::` ->
+`capital-of-france`; a title that already is an id stays as it is, so our own GIFT export
+reads back to the same ids), or, without a title, `q-` and a digest of its category and
+text. Repeats in a file get `-2`, `-3` in file order. An id that the database already
+holds for another file is prefixed with the file's name (`quiz-capital-of-france`). Ids
+held by this very file are always reused, so importing the same file again changes nothing.
+
+Facts. Imported questions name no facts, so each gets a drafted fact (same id rules, in the
+facts' own namespace) stating the question and its right answer, marked `draft: true` for
+a teacher to review; it sits in the first section of the source.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import PurePath
+from typing import Any
+
+from pydantic import TypeAdapter, ValidationError
+
+from ..grading import right_answer
+from . import schema
+from .check import Bank, check_parsed
+from .foreign import CLOZE_PROMPT, Reading, ReadQuestion
+from .messages import translate
+from .parse import ParsedFile
+from .problems import Problem
+
+Place = tuple[str, str]  # (source id, file name)
+IMPORTED_SECTION = "imported"
+
+_QUESTION = TypeAdapter(schema.Question)
+_ID = re.compile(schema.ID_PATTERN)
+
+
+@dataclass
+class Existing:
+    """What the database holds that imported ids must not take from other files."""
+
+    questions: dict[str, Place] = field(default_factory=dict)
+    facts: dict[str, Place] = field(default_factory=dict)
+    topics: dict[str, str] = field(default_factory=dict)  # id -> title
+    sources: dict[str, dict[str, Any]] = field(default_factory=dict)  # id -> the source as in a bank file
+
+
+@dataclass
+class ImportPlan:
+    """A checked bank made from a reading, with everything to report."""
+
+    reading: Reading
+    bank: Bank
+    drafts: list[dict[str, Any]]
+    errors: list[Problem]
+    skipped: list[Problem]
+    notes: list[Problem]
+
+
+def slug(text: str, limit: int = 80) -> str:
+    """An id from a title; a title that already is an id is kept as it is."""
+    text = " ".join(text.split())
+    if _ID.match(text):
+        return text
+    folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
+    return re.sub(r"[^a-z0-9._-]+", "-", folded).strip("-._")[:limit].strip("-._")
+
+
+def plan_import(reading: Reading, existing: Existing, source_id: str | None = None) -> ImportPlan:
+    """Build and check the bank for `reading`; the source is `source_id` or one named after the file."""
+    path = reading.path
+    name = PurePath(path).name
+    errors = list(reading.errors)
+    skipped, notes = list(reading.skipped), list(reading.notes)
+    source = _source(path, name, existing, source_id, errors)
+    if source is None:
+        return ImportPlan(reading, Bank(), [], errors, skipped, notes)
+    place = (source["id"], name)
+    namespace = slug(PurePath(name).stem, 30) or "imported"
+
+    questions: list[tuple[ReadQuestion, Any]] = []
+    for read in reading.questions:
+        valid, problems = _validate(path, read)
+        skipped.extend(
+            Problem(path, p.line, read.where, f"{p.where}: {p.message}: not imported", warning=True)
+            for p in problems
+        )
+        if valid is not None:
+            questions.append((read, valid))
+
+    question_ids = _Ids(existing.questions, place, namespace)
+    fact_ids = _Ids(existing.facts, place, namespace)
+    topics = _Topics(existing.topics)
+    section = source["sections"][0]["id"]
+    data: dict[str, Any] = {"source": source, "facts": [], "topics": [], "questions": []}
+    lines: dict[tuple, int] = {(): 1}
+    drafts = []
+    for read, valid in questions:
+        qid = question_ids.take(_base_id(read))
+        fid = fact_ids.take(qid)
+        fact = {"id": fid, "section": section, "statement": draft_statement(valid), "draft": True}
+        index = len(data["questions"])
+        question = {"id": qid, **read.record, "facts": [fid]}
+        if read.category:
+            question["topics"] = [topics.take(read.category, read.line)]
+        data["facts"].append(fact)
+        data["questions"].append(question)
+        drafts.append(fact)
+        lines[("facts", index)] = read.line
+        lines.update({("questions", index, *key): line for key, line in read.lines.items()})
+    data["topics"] = topics.records
+    lines.update({("topics", i): line for i, line in enumerate(topics.lines)})
+    bank = check_parsed([ParsedFile(path, data, lines)])
+    bank.problems = bank.errors  # coverage warnings mean nothing for drafted facts
+    errors.extend(bank.errors)
+    return ImportPlan(reading, bank, drafts, errors, skipped, notes)
+
+
+def draft_statement(question: Any) -> str:
+    """A fact drafted from a (validated) question and its right answer."""
+    answer = "; ".join(right_answer(question.type, question.model_dump(mode="json")))
+    if question.type == "cloze" and question.prompt == CLOZE_PROMPT:
+        return answer[:10_000]
+    return f"{question.prompt}\nAnswer: {answer}"[:10_000]
+
+
+def _source(
+    path: str, name: str, existing: Existing, source_id: str | None, errors: list[Problem]
+) -> dict[str, Any] | None:
+    if source_id is not None:
+        if source_id not in existing.sources:
+            known = ", ".join(sorted(existing.sources)) or "none yet"
+            errors.append(
+                Problem(path, 1, "(file)", f"no source {source_id!r} in the database (known: {known})")
+            )
+            return None
+        return existing.sources[source_id]
+    key = slug(PurePath(name).stem) or "imported"
+    made = {
+        "id": key,
+        "title": name[:500],
+        "origin": f"Imported from {name}",
+        "licence": "not stated",
+        "sections": [{"id": IMPORTED_SECTION, "title": f"Imported from {name}"[:500]}],
+    }
+    held = existing.sources.get(key)
+    if held is None:
+        return made
+    if held.get("origin") != made["origin"]:
+        errors.append(
+            Problem(
+                path,
+                1,
+                "(file)",
+                f"the database already holds a source {key!r} that is not this file's import: pass "
+                f"--source {key} to add the questions to it, or rename the file",
+            )
+        )
+        return None
+    return held
+
+
+def _validate(path: str, read: ReadQuestion) -> tuple[Any, list[Problem]]:
+    trial = {"id": "imported", **read.record, "facts": ["imported"]}
+    try:
+        return _QUESTION.validate_python(trial), []
+    except ValidationError as error:
+        parsed = ParsedFile(path, trial, dict(read.lines))
+        return None, translate(parsed, (), error, "questions")
+
+
+def _base_id(read: ReadQuestion) -> str:
+    if read.title and slug(read.title):
+        return slug(read.title)
+    record = read.record
+    content = "\n".join([read.category or "", record["prompt"], record.get("text", "")])
+    return "q-" + hashlib.sha256(content.encode()).hexdigest()[:10]
+
+
+class _Ids:
+    """Ids for one kind of record: free ones, or those this file already holds."""
+
+    def __init__(self, held: dict[str, Place], place: Place, namespace: str) -> None:
+        self.held, self.place, self.namespace = held, place, namespace
+        self.used: set[str] = set()
+
+    def take(self, base: str) -> str:
+        for number in range(1, 10_000):
+            wanted = base if number == 1 else f"{base[:74]}-{number}"
+            for key in (wanted, f"{self.namespace}-{wanted}"[:80].rstrip("-._")):
+                if key not in self.used and self.held.get(key, self.place) == self.place:
+                    self.used.add(key)
+                    return key
+        raise RuntimeError("no free id")  # unreachable: fewer questions than numbers
+
+
+class _Topics:
+    """A topic per category; an id another topic holds with another title gets a digest."""
+
+    def __init__(self, held: dict[str, str]) -> None:
+        self.held = dict(held)
+        self.by_title: dict[str, str] = {}
+        self.records: list[dict[str, str]] = []
+        self.lines: list[int] = []
+
+    def take(self, title: str, line: int) -> str:
+        if title in self.by_title:
+            return self.by_title[title]
+        title = title[:500]
+        key = slug(title) or "topic"
+        if self.held.get(key, title) != title:
+            key = f"{key[:73]}-{hashlib.sha256(title.encode()).hexdigest()[:6]}"
+        self.held[key] = title
+        self.by_title[title] = key
+        self.records.append({"id": key, "title": title})
+        self.lines.append(line)
+        return key

@@ -1,0 +1,184 @@
+"""Import a bank file (YAML, GIFT, Aiken) into the database, or export banks as YAML or GIFT.
+
+`import_file` reads, checks and loads in one transaction; a dry run loads too, to count
+exactly what would be added, changed and retired, then rolls back. Errors anywhere mean
+nothing is written.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..bank.aiken import read_aiken
+from ..bank.check import check_parsed
+from ..bank.export import ExportedFile, bank_files, to_yaml
+from ..bank.foreign import Reading
+from ..bank.gift_read import read_gift
+from ..bank.gift_write import GiftExport, write_gift
+from ..bank.imported import Existing, plan_import
+from ..bank.load import LoadReport, load_bank
+from ..bank.parse import parse_text
+from ..bank.problems import Problem
+from ..models import Fact, Question, Source, Topic
+
+FORMATS = ("yaml", "gift", "aiken")
+_SUFFIXES = {".yaml": "yaml", ".yml": "yaml", ".gift": "gift", ".aiken": "aiken"}
+_AIKEN_LINE = re.compile(r"^\s*(?:ANSWER\s*:|[A-Z][).][ \t])", re.MULTILINE)
+
+
+@dataclass
+class ImportResult:
+    """What an import read, skipped, drafted and loaded (or would load, in a dry run)."""
+
+    path: str
+    format: str | None
+    errors: list[Problem] = field(default_factory=list)
+    skipped: list[Problem] = field(default_factory=list)
+    notes: list[Problem] = field(default_factory=list)
+    drafts: list[dict[str, Any]] = field(default_factory=list)
+    questions: int = 0
+    report: LoadReport | None = None
+    written: bool = False
+
+
+def guess_format(path: Path, text: str) -> str | None:
+    """The format named by the file's extension; a .txt file (both Moodle's) is Aiken without braces."""
+    suffix = path.suffix.lower()
+    if suffix == ".txt":
+        return "aiken" if _AIKEN_LINE.search(text) and "{" not in text else "gift"
+    return _SUFFIXES.get(suffix)
+
+
+def read_text(path: Path, shown: str, max_bytes: int) -> tuple[str | None, list[Problem]]:
+    """The file's text, or the line-numbered reason it cannot be read."""
+    try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            return None, [
+                Problem(
+                    shown,
+                    1,
+                    "(file)",
+                    f"the file is {size:,} bytes; an import may hold at most {max_bytes:,}",
+                )
+            ]
+        raw = path.read_bytes()
+    except OSError as error:
+        return None, [Problem(shown, 1, "(file)", f"cannot read the file: {error.strerror or error}")]
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = raw.count(b"\n", 0, error.start) + 1
+        return None, [
+            Problem(
+                shown,
+                line,
+                "(file)",
+                f"not UTF-8 text (byte 0x{raw[error.start]:02x} at offset {error.start}); save it as UTF-8",
+            )
+        ]
+    if "\x00" in text:
+        line = text.count("\n", 0, text.index("\x00")) + 1
+        return None, [Problem(shown, line, "(file)", "binary data (NUL byte), not a text file")]
+    return text, []
+
+
+def import_file(
+    session: Session,
+    path: Path,
+    *,
+    shown: str | None = None,
+    fmt: str | None = None,
+    source_id: str | None = None,
+    dry_run: bool = False,
+    strict: bool = False,
+    max_bytes: int,
+) -> ImportResult:
+    """Read, check and load one file; commit unless `dry_run` or anything is wrong."""
+    shown = shown or str(path)
+    result = ImportResult(shown, fmt)
+    text, problems = read_text(path, shown, max_bytes)
+    if text is None:
+        result.errors = problems
+        return result
+    result.format = fmt = fmt or guess_format(path, text)
+    if fmt is None:
+        result.errors = [
+            Problem(shown, 1, "(file)", "cannot tell the format from the extension: give --format")
+        ]
+        return result
+    if fmt == "yaml":
+        if source_id is not None:
+            result.errors = [
+                Problem(
+                    shown, 1, "(file)", "--source is for GIFT and Aiken files: a YAML bank names its source"
+                )
+            ]
+            return result
+        bank = check_parsed([parse_text(text, shown)])
+        result.errors = bank.errors
+        result.questions = sum(len(f.questions) for f in bank.files)
+    else:
+        reading: Reading = (read_gift if fmt == "gift" else read_aiken)(text, shown)
+        plan = plan_import(reading, existing_records(session), source_id)
+        bank = plan.bank
+        result.errors, result.skipped, result.notes = plan.errors, plan.skipped, plan.notes
+        result.drafts = plan.drafts
+        result.questions = len(plan.drafts)
+        if strict and result.skipped and not result.errors:
+            result.errors = [
+                Problem(shown, 1, "(file)", f"--strict: {len(result.skipped)} question(s) would be skipped")
+            ]
+    if result.errors:
+        session.rollback()
+        return result
+    try:
+        result.report = load_bank(session, bank)
+        if dry_run:
+            session.rollback()
+        else:
+            session.commit()
+            result.written = True
+    except BaseException:
+        session.rollback()
+        raise
+    return result
+
+
+def existing_records(session: Session) -> Existing:
+    """The ids the database holds, with the file that holds each, for choosing imported ids."""
+    keys = dict(session.execute(select(Source.id, Source.key)).all())
+    existing = Existing()
+    for model, into in ((Question, existing.questions), (Fact, existing.facts)):
+        for key, source_pk, origin_file in session.execute(
+            select(model.key, model.source_id, model.origin_file)
+        ):
+            into[key] = (keys[source_pk], origin_file)
+    existing.topics = dict(session.execute(select(Topic.key, Topic.title)).all())
+    for source in session.scalars(select(Source)):
+        existing.sources[source.key] = {
+            "id": source.key,
+            "title": source.title,
+            "origin": source.origin,
+            "licence": source.licence,
+            "sections": source.sections,
+        }
+    return existing
+
+
+def export_yaml(session: Session, source_id: str | None = None) -> list[tuple[str, str]]:
+    """(file name, YAML text) for each bank file the database holds; raises UnknownSource."""
+    return [(f.name, to_yaml(f.data)) for f in bank_files(session, source_id)]
+
+
+def export_gift(session: Session, source_id: str | None = None) -> GiftExport:
+    """One GIFT text for every current question; raises UnknownSource."""
+    files: list[ExportedFile] = bank_files(session, source_id)
+    topics = files[0].topics if files else {}
+    return write_gift((q for f in files for q in f.questions), topics)
