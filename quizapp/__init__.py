@@ -8,6 +8,7 @@ from typing import Any
 
 from flask import Flask
 
+from . import database
 from .config import PACKAGE_DIR, Config, resource_dir
 from .extensions import csrf, db, migrate
 
@@ -32,6 +33,7 @@ def create_app(config: Mapping[str, Any] | object | None = None) -> Flask:
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PACKAGE_DIR / "migrations"))
     csrf.init_app(app)
+    database.init_app(app)
 
     from . import cli, errors, home, quiz
 

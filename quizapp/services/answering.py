@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import exists, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from .. import grading
@@ -58,7 +58,7 @@ def save_response(
         values.update(fraction=result.fraction, feedback=_feedback(result))
     changed = session.execute(
         update(Slot)
-        .where(Slot.id == slot.id, Slot.sequence == sequence)
+        .where(Slot.id == slot.id, Slot.sequence == sequence, _still_open(attempt.id))
         .values(**values)
         .execution_options(synchronize_session=False)
     ).rowcount
@@ -79,6 +79,11 @@ def save_response(
     return result
 
 
+def _still_open(attempt_id: int) -> Any:
+    # The caller may have read the attempt in an earlier transaction: check it again in the write.
+    return exists().where(Attempt.id == attempt_id, Attempt.state == "open")
+
+
 def set_flag(session: Session, slot: Slot, flagged: bool) -> None:
     session.execute(
         update(Slot)
@@ -90,8 +95,7 @@ def set_flag(session: Session, slot: Slot, flagged: bool) -> None:
 
 
 def move_to(session: Session, attempt: Attempt, position: int) -> None:
-    """Remember where the taker is, so that resuming lands there."""
-    position = max(1, min(position, len(attempt.slots)))
+    """Remember where the taker is (`position`: of one of its slots), so that resuming lands there."""
     session.execute(
         update(Attempt)
         .where(Attempt.id == attempt.id, Attempt.state == "open")
