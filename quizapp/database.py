@@ -118,4 +118,6 @@ def _sqlite_begin(connection: Connection) -> None:
         # Connection state, set like the pragmas on connect: only when the kind changes.
         pooled.driver_connection.execute(f"PRAGMA query_only = {0 if writer else 1}")
         pooled.info["quizapp_query_only"] = not writer
-    connection.exec_driver_sql("BEGIN IMMEDIATE" if writer else "BEGIN")
+    # On the driver's connection, as pysqlite itself would: a full statement execution costs
+    # more than the BEGIN (which, like COMMIT, is then not counted as a statement).
+    pooled.driver_connection.execute("BEGIN IMMEDIATE" if writer else "BEGIN")

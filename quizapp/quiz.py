@@ -12,9 +12,9 @@ from . import database, grading
 from .answer_forms import build_form, initial_values, response_from
 from .extensions import db
 from .forms import ButtonForm
-from .models import Attempt, Slot, utcnow
+from .models import Attempt, QuestionVersion, utcnow
 from .presenting import cloze_parts, describe_response
-from .services import answering
+from .services import answering, pages
 from .services import attempts as svc
 from .takers import current_user_id, ensure_taker
 
@@ -54,7 +54,7 @@ def _attempt_or_404(attempt_id: int, with_facts: bool = False, close_overdue: bo
     return attempt
 
 
-def _close_at_deadline(attempt: Attempt) -> None:
+def _close_at_deadline(attempt: Attempt | pages.AttemptView) -> None:
     database.begin_write(db.session)
     answering.close(db.session, attempt.id, finished_at=svc.as_utc(attempt.deadline))
     db.session.commit()
@@ -64,7 +64,7 @@ def _close_at_deadline(attempt: Attempt) -> None:
 def question(attempt_id: int, position: int) -> Response | str | tuple[str, int]:
     if request.method == "POST":
         database.read_first()  # a save reads, then writes in a short transaction of its own
-    page = svc.page_of(db.session, attempt_id, current_user_id(), position)
+    page = pages.page_of(db.session, attempt_id, current_user_id(), position)
     if page is None:  # no such page: an attempt that is not open still sends the taker to its review
         attempt = _attempt_or_404(attempt_id, close_overdue=request.method == "GET")
         if attempt.state != "open":
@@ -82,7 +82,7 @@ def question(attempt_id: int, position: int) -> Response | str | tuple[str, int]
     return _save(page)
 
 
-def _show(page: svc.Page) -> str:
+def _show(page: pages.Page) -> str:
     attempt, slot = page.attempt, page.slot
     version = slot.version
     initial = initial_values(version.type, version.data, slot.layout, slot.response)
@@ -97,12 +97,12 @@ def _show(page: svc.Page) -> str:
     return html
 
 
-def _locked(attempt: Attempt, slot: Slot) -> bool:
+def _locked(attempt: pages.AttemptView, slot: pages.SlotView) -> bool:
     """A practice answer, once checked, is final."""
     return attempt.mode == "practice" and slot.fraction is not None
 
 
-def _save(page: svc.Page) -> Response | tuple[str, int]:
+def _save(page: pages.Page) -> Response | tuple[str, int]:
     """Save the posted page (grading it in practice mode), then go where the taker asked.
 
     Everything is read and checked first; the write is one short transaction whose
@@ -152,7 +152,7 @@ def _save(page: svc.Page) -> Response | tuple[str, int]:
     except svc.StalePage:
         db.session.rollback()
         return _stale(attempt, slot)
-    attempt_id, position, last = attempt.id, slot.position, page.total  # before commit expires them
+    attempt_id, position, last = attempt.id, slot.position, page.total
     db.session.commit()
     if action == "summary" or (action == "next" and position == last):
         return redirect(url_for("quiz.summary", attempt_id=attempt_id))
@@ -160,7 +160,7 @@ def _save(page: svc.Page) -> Response | tuple[str, int]:
     return redirect(url_for("quiz.question", attempt_id=attempt_id, position=target))
 
 
-def _stale(attempt: Attempt, slot: Slot) -> tuple[str, int]:
+def _stale(attempt: pages.AttemptView, slot: pages.SlotView) -> tuple[str, int]:
     return render_template(
         "quiz/message.html",
         title="This page is out of date",
@@ -171,12 +171,12 @@ def _stale(attempt: Attempt, slot: Slot) -> tuple[str, int]:
     ), 409
 
 
-def _render_question(page: svc.Page, form: Any, locked: bool) -> str:
+def _render_question(page: pages.Page, form: Any, locked: bool) -> str:
     attempt, slot = page.attempt, page.slot
     version = slot.version
     feedback = None
     if locked:  # practice feedback is shown only once the taker has answered
-        feedback = _feedback_view(slot)
+        feedback = _feedback_view(slot, version, pages.facts_of(db.session, version.id))
     return render_template(
         "quiz/question.html",
         attempt=attempt,
@@ -190,8 +190,8 @@ def _render_question(page: svc.Page, form: Any, locked: bool) -> str:
     )
 
 
-def _feedback_view(slot: Slot) -> dict[str, Any]:
-    version = slot.version
+def _feedback_view(slot: Any, version: Any, facts: list[tuple[str, str, str]]) -> dict[str, Any]:
+    """What the feedback shows of a checked slot; `facts` as (statement, source, section title)."""
     stored = slot.feedback or {}
     return {
         "verdict": stored.get("verdict", "wrong"),
@@ -200,8 +200,12 @@ def _feedback_view(slot: Slot) -> dict[str, Any]:
         "yours": describe_response(version.type, version.data, slot.response),
         "right": grading.right_answer(version.type, version.data),
         "explanation": version.explanation,
-        "facts": [(f.statement, f.source.title, f.source.section_title(f.section)) for f in version.facts],
+        "facts": facts,
     }
+
+
+def _facts(version: QuestionVersion) -> list[tuple[str, str, str]]:
+    return [(f.statement, f.source.title, f.source.section_title(f.section)) for f in version.facts]
 
 
 # --- summary, finishing, review ----------------------------------------------------------------------
@@ -253,7 +257,7 @@ def review(attempt_id: int) -> Response | str:
     attempt = _attempt_or_404(attempt_id, with_facts=True)
     if attempt.state == "open":
         return redirect(url_for("quiz.question", attempt_id=attempt.id, position=attempt.position))
-    items = [(slot, _feedback_view(slot)) for slot in attempt.slots]
+    items = [(slot, _feedback_view(slot, slot.version, _facts(slot.version))) for slot in attempt.slots]
     return render_template(
         "quiz/review.html",
         attempt=attempt,

@@ -20,7 +20,8 @@ from quizapp import database
 from quizapp.extensions import db
 from quizapp.models import Attempt, User
 from quizapp.services import answering
-from quizapp.services.attempts import StalePage, page_of
+from quizapp.services.attempts import StalePage
+from quizapp.services.pages import page_of
 
 from .factories import write_bank
 from .test_taking import Browser, load, slot_of, taking_bank, the_attempt

@@ -7,12 +7,11 @@ Answering and finishing live in `answering.py`.
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, contains_eager, selectinload
+from sqlalchemy.orm import Session, selectinload
 
 from ..bank.schema import Selection
 from ..bank.selection import selects
@@ -257,40 +256,6 @@ def attempt_of(
     return session.scalar(
         select(Attempt).where(Attempt.id == attempt_id, Attempt.user_id == user_id).options(slots)
     )
-
-
-@dataclass
-class Page:
-    """One question page of an attempt: the attempt, the slot with its version, how many slots."""
-
-    attempt: Attempt
-    slot: Slot
-    total: int
-
-
-def page_of(session: Session, attempt_id: int, user_id: int | None, position: int) -> Page | None:
-    """The page at `position` of the attempt if it belongs to `user_id`, in one query; else None.
-
-    Only the one slot is loaded (and its question version, so `slot.version` costs nothing):
-    a page of a long quiz costs what a page of a short one does.
-    """
-    if user_id is None:
-        return None
-    total = (
-        select(func.count())
-        .select_from(Slot)
-        .where(Slot.attempt_id == Attempt.id)
-        .correlate(Attempt)
-        .scalar_subquery()
-    )
-    row = session.execute(
-        select(Attempt, Slot, total)
-        .join(Slot, Slot.attempt_id == Attempt.id)
-        .join(Slot.version)
-        .options(contains_eager(Slot.version))
-        .where(Attempt.id == attempt_id, Attempt.user_id == user_id, Slot.position == position)
-    ).one_or_none()
-    return None if row is None else Page(*row)
 
 
 def slot_at(attempt: Attempt, position: int) -> Slot | None:
