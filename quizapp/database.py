@@ -15,6 +15,8 @@ fails at once ("attempt to write a readonly database"), on every run, not under 
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 
 from flask import Flask, request
@@ -64,6 +66,16 @@ def init_app(app: Flask) -> None:
 def read_first() -> None:
     """Make this request's next transactions read-only until `begin_write` (call before any query)."""
     _writer.set(False)
+
+
+@contextmanager
+def reading() -> Iterator[None]:
+    """Begin transactions inside the block read-only (for a connection that only reads)."""
+    token = _writer.set(False)
+    try:
+        yield
+    finally:
+        _writer.reset(token)
 
 
 def begin_write(session: Session | scoped_session[Session]) -> None:
