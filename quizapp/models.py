@@ -250,3 +250,12 @@ class Answer(db.Model):
     response: Mapped[dict[str, Any]] = mapped_column(JSON)
     fraction: Mapped[float | None] = mapped_column(Float)
     answered_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+
+
+class BankState(db.Model):
+    """One row: a token that every load changing the bank replaces (what in-process caches check)."""
+
+    __tablename__ = "bank_state"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token: Mapped[str] = mapped_column(String(32))
