@@ -9,6 +9,7 @@ from typing import Any
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from . import database
 from .config import PACKAGE_DIR, Config, resource_dir
 from .extensions import csrf, db, limiter, migrate
 
@@ -33,6 +34,7 @@ def create_app(config: Mapping[str, Any] | object | None = None) -> Flask:
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PACKAGE_DIR / "migrations"))
     csrf.init_app(app)
+    database.init_app(app)
     from . import rate_limits  # noqa: F401  (registers the "database://" storage for the limiter)
 
     limiter.init_app(app)

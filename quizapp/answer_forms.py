@@ -7,6 +7,7 @@ other way so a revisited page shows what was saved.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 from flask_wtf import FlaskForm
@@ -18,8 +19,8 @@ from wtforms import (
     SelectField,
     SelectMultipleField,
     StringField,
-    SubmitField,
 )
+from wtforms.fields import Label
 from wtforms.validators import Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -37,14 +38,15 @@ class CheckboxGroupField(SelectMultipleField):
 
 
 class AnswerForm(FlaskForm):
-    """Common fields: the page's sequence number and the taker's navigation choice."""
+    """Common fields: the page's sequence number and the flag (the page's buttons post `go`)."""
 
     seq = HiddenField()
     flag = BooleanField("Flag this question for later")
-    action = SubmitField()  # replaced per page by named buttons in the template
+
+    _answer_names: list[str] = []
 
     def answer_fields(self) -> list[Field]:
-        return [getattr(self, name) for name in getattr(self, "_answer_names", [])]
+        return [self[name] for name in self._answer_names]
 
 
 def build_form(
@@ -54,94 +56,103 @@ def build_form(
     formdata: Any = None,
     initial: dict[str, Any] | None = None,
 ) -> AnswerForm:
-    """A form class made for this question and display order, bound to `formdata`."""
-    attrs: dict[str, Any] = {}
-    names: list[str] = []
+    """The answer form for this question and display order, bound to `formdata`.
 
-    def add(name: str, field: Field) -> None:
-        attrs[name] = field
-        names.append(name)
-
+    Form classes are made once per shape (type and number of fields) and kept; what
+    depends on the question and its display order (labels, choices) is set per form.
+    """
+    form = _form_class(_shape(qtype, data))(formdata=formdata, data=initial)
     if qtype in ("single_choice", "multiple_choice"):
-        options = _choices((str(d), data["options"][o]["text"]) for d, o in enumerate(layout["options"]))
-    if qtype == "single_choice":
-        add(
-            "choice",
-            RadioField(
-                "Choose one answer",
-                choices=options,
-                validators=[Optional()],
-                validate_choice=True,
-            ),
-        )
-    elif qtype == "multiple_choice":
-        add(
-            "choices",
-            CheckboxGroupField(
-                "Choose all answers that apply",
-                choices=options,
-                validators=[Optional()],
-            ),
-        )
-    elif qtype == "true_false":
-        add(
-            "answer",
-            RadioField(
-                "True or false?",
-                choices=_choices([("true", "True"), ("false", "False")]),
-                validators=[Optional()],
-            ),
-        )
-    elif qtype == "short_answer":
-        add("text", StringField("Your answer", validators=[Optional(), Length(max=500)]))
-    elif qtype == "numeric":
-        add(
-            "text",
-            StringField(
-                "Your answer" + (f" (in {data['unit']})" if data.get("unit") else ""),
-                validators=[Optional(), Length(max=100), _number_check(data.get("unit"))],
-            ),
+        options = data["options"]
+        form.answer_fields()[0].choices = _choices(
+            (str(d), options[o]["text"]) for d, o in enumerate(layout["options"])
         )
     elif qtype == "ordering":
-        n = len(data["items"])
-        choices = _choices([("", "Choose a position")] + [(str(p), str(p)) for p in range(1, n + 1)])
         for d, item in enumerate(layout["items"]):
-            add(f"position_{d}", SelectField(data["items"][item], choices=choices, validators=[Optional()]))
+            _relabel(form[f"position_{d}"], data["items"][item])
     elif qtype == "matching":
         rights = [p["right"] for p in data["pairs"]] + list(data.get("distractors") or [])
         choices = _choices(
             [("", "Choose a match")] + [(str(d), rights[r]) for d, r in enumerate(layout["rights"])]
         )
         for d, pair in enumerate(layout["lefts"]):
-            add(
-                f"match_{d}",
-                SelectField(data["pairs"][pair]["left"], choices=choices, validators=[Optional()]),
-            )
+            field = form[f"match_{d}"]
+            _relabel(field, data["pairs"][pair]["left"])
+            field.choices = choices
     elif qtype == "cloze":
         for i, blank in enumerate(data["blanks"]):
-            label = f"Blank {i + 1}"
             if blank.get("options"):
                 order = layout["blanks"][i]
-                add(
-                    f"blank_{i}",
-                    SelectField(
-                        label,
-                        choices=_choices(
-                            [("", "Choose")] + [(str(d), blank["options"][o]) for d, o in enumerate(order)]
-                        ),
-                        validators=[Optional()],
-                    ),
+                form[f"blank_{i}"].choices = _choices(
+                    [("", "Choose")] + [(str(d), blank["options"][o]) for d, o in enumerate(order)]
                 )
-            else:
-                add(f"blank_{i}", StringField(label, validators=[Optional(), Length(max=200)]))
-    else:
-        raise KeyError(qtype)
-
-    form_class = type(f"{qtype.title().replace('_', '')}Form", (AnswerForm,), attrs)
-    form = form_class(formdata=formdata, data=initial)
-    form._answer_names = names
     form.qtype, form.question_data, form.layout = qtype, data, layout
     return form
+
+
+def _shape(qtype: str, data: dict[str, Any]) -> tuple[Any, ...]:
+    """What a form class depends on: the type and its fields (not their labels or choices)."""
+    if qtype == "numeric":
+        return (qtype, data.get("unit"))
+    if qtype == "ordering":
+        return (qtype, len(data["items"]))
+    if qtype == "matching":
+        return (qtype, len(data["pairs"]))
+    if qtype == "cloze":
+        return (qtype, tuple(bool(blank.get("options")) for blank in data["blanks"]))
+    return (qtype,)
+
+
+def _relabel(field: Field, text: str) -> None:
+    field.label = Label(field.id, text)
+
+
+@lru_cache(maxsize=256)
+def _form_class(shape: tuple[Any, ...]) -> type[AnswerForm]:
+    """A form class per shape; building one costs more than filling in a form."""
+    qtype = shape[0]
+    fields: dict[str, Field] = {}
+    if qtype == "single_choice":
+        fields["choice"] = RadioField(
+            "Choose one answer", choices=None, validators=[Optional()], validate_choice=True
+        )
+    elif qtype == "multiple_choice":
+        fields["choices"] = CheckboxGroupField(
+            "Choose all answers that apply", choices=None, validators=[Optional()]
+        )
+    elif qtype == "true_false":
+        fields["answer"] = RadioField(
+            "True or false?",
+            choices=_choices([("true", "True"), ("false", "False")]),
+            validators=[Optional()],
+        )
+    elif qtype == "short_answer":
+        fields["text"] = StringField("Your answer", validators=[Optional(), Length(max=500)])
+    elif qtype == "numeric":
+        unit = shape[1]
+        fields["text"] = StringField(
+            "Your answer" + (f" (in {unit})" if unit else ""),
+            validators=[Optional(), Length(max=100), _number_check(unit)],
+        )
+    elif qtype == "ordering":
+        n = shape[1]
+        choices = _choices([("", "Choose a position")] + [(str(p), str(p)) for p in range(1, n + 1)])
+        for d in range(n):
+            fields[f"position_{d}"] = SelectField("", choices=choices, validators=[Optional()])
+    elif qtype == "matching":
+        for d in range(shape[1]):
+            fields[f"match_{d}"] = SelectField("", choices=None, validators=[Optional()])
+    elif qtype == "cloze":
+        for i, has_options in enumerate(shape[1]):
+            label = f"Blank {i + 1}"
+            if has_options:
+                fields[f"blank_{i}"] = SelectField(label, choices=None, validators=[Optional()])
+            else:
+                fields[f"blank_{i}"] = StringField(label, validators=[Optional(), Length(max=200)])
+    else:
+        raise KeyError(qtype)
+    name = f"{qtype.title().replace('_', '')}Form"
+    return type(name, (AnswerForm,), {**fields, "_answer_names": list(fields)})
 
 
 def _choices(pairs: Any) -> list[Any]:

@@ -8,7 +8,7 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
-from .database import normalise_url
+from .database import engine_options, normalise_url
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 
@@ -28,7 +28,7 @@ class Config:
         self.SQLALCHEMY_DATABASE_URI = normalise_url(
             os.environ.get("DATABASE_URL") or f"sqlite:///{instance / 'quizapp.sqlite3'}"
         )
-        self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+        self.SQLALCHEMY_ENGINE_OPTIONS = engine_options(self.SQLALCHEMY_DATABASE_URI)
         self.QUIZAPP_BANKS = os.environ.get("QUIZAPP_BANKS") or str(resource_dir("questions"))
         self.SECRET_KEY = os.environ.get("SECRET_KEY") or self._instance_secret(instance)
         self.SESSION_COOKIE_HTTPONLY = True
@@ -88,5 +88,6 @@ class TestConfig(Config):
     def __init__(self, instance_path: str | os.PathLike[str], database_url: str) -> None:
         super().__init__(instance_path)
         self.SQLALCHEMY_DATABASE_URI = normalise_url(database_url)
+        self.SQLALCHEMY_ENGINE_OPTIONS = engine_options(self.SQLALCHEMY_DATABASE_URI)
         self.SECRET_KEY = "test-secret-key"
         self.TESTING = True

@@ -2,39 +2,47 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from flask import Blueprint, redirect, render_template, url_for
-from sqlalchemy import select
+from markupsafe import Markup
 from werkzeug.wrappers import Response
 
 from .extensions import db
 from .forms import ButtonForm, PractiseForm
-from .models import Fact, Topic
 from .services.attempts import AttemptError, best_scores, open_attempts, start_practice
-from .services.catalogue import catalogue
+from .services.catalogue import Listing, listing
 from .takers import current_user_id, ensure_taker
 
 bp = Blueprint("home", __name__)
 
 
-def practise_form() -> PractiseForm:
+def practise_form(bank: Listing) -> PractiseForm:
     form = PractiseForm()
-    form.topics.choices = [(t.key, t.title) for t in db.session.scalars(select(Topic).order_by(Topic.title))]
-    form.facts.choices = [
-        (f.key, f.statement)
-        for f in db.session.scalars(select(Fact).where(Fact.retired_at.is_(None)).order_by(Fact.id))
-    ]
+    form.topics.choices = bank.topics
+    form.facts.choices = bank.facts
     return form
 
 
-def render_home(practise: PractiseForm | None = None) -> str:
+@lru_cache(maxsize=4)
+def _fact_options(bank: Listing) -> Markup:
+    """The facts' <option>s with none chosen, as WTForms writes them: a long list, kept per listing."""
+    return Markup("").join(
+        Markup('<option value="{}">{}</option>').format(key, statement) for key, statement in bank.facts
+    )
+
+
+def render_home(bank: Listing | None = None, practise: PractiseForm | None = None) -> str:
     user_id = current_user_id()
+    bank = bank or listing(db.session)
     return render_template(
         "home.html",
-        sources=catalogue(db.session),
+        sources=bank.sources,
         resumable=open_attempts(db.session, user_id) if user_id else [],
         best=best_scores(db.session, user_id) if user_id else {},
-        practise=practise or practise_form(),
+        practise=practise or practise_form(bank),
         start_form=ButtonForm(),
+        fact_options=_fact_options(bank),
     )
 
 
@@ -46,9 +54,10 @@ def index() -> str:
 @bp.post("/practise")
 def practise() -> Response | tuple[str, int]:
     """Start a practice attempt on the topics and facts picked on the home page."""
-    form = practise_form()
+    bank = listing(db.session)
+    form = practise_form(bank)
     if not form.validate_on_submit():
-        return render_home(practise=form), 422
+        return render_home(bank, form), 422
     try:
         attempt = start_practice(
             db.session,
@@ -61,7 +70,7 @@ def practise() -> Response | tuple[str, int]:
     except AttemptError as error:
         db.session.rollback()
         form.topics.errors = [str(error)]
-        return render_home(practise=form), 422
+        return render_home(bank, form), 422
     db.session.commit()
     return redirect(url_for("quiz.question", attempt_id=attempt.id, position=1))
 

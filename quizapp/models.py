@@ -293,3 +293,12 @@ class RateLimit(db.Model):
     key: Mapped[str] = mapped_column(String(255), primary_key=True)
     count: Mapped[int] = mapped_column(Integer)
     expires_at: Mapped[float] = mapped_column(Float, index=True)  # seconds since the epoch
+
+
+class BankState(db.Model):
+    """One row: a token that every load changing the bank replaces (what in-process caches check)."""
+
+    __tablename__ = "bank_state"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token: Mapped[str] = mapped_column(String(32))

@@ -8,13 +8,13 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from werkzeug.wrappers import Response
 from wtforms.validators import ValidationError
 
-from . import grading
+from . import database, grading
 from .answer_forms import build_form, initial_values, response_from
 from .extensions import db
 from .forms import ButtonForm
-from .models import Attempt, Slot, utcnow
+from .models import Attempt, QuestionVersion, utcnow
 from .presenting import cloze_parts, describe_response
-from .services import answering
+from .services import answering, pages
 from .services import attempts as svc
 from .services import review as reviewing
 from .takers import current_user_id, ensure_taker
@@ -55,50 +55,66 @@ def _attempt_or_404(attempt_id: int, with_facts: bool = False, close_overdue: bo
     return attempt
 
 
-def _slot_or_404(attempt: Attempt, position: int) -> Slot:
-    slot = svc.slot_at(attempt, position)
-    if slot is None:
-        abort(404)
-    return slot
-
-
-def _close_at_deadline(attempt: Attempt) -> None:
+def _close_at_deadline(attempt: Attempt | pages.AttemptView) -> None:
+    database.begin_write(db.session)
     answering.close(db.session, attempt.id, finished_at=svc.as_utc(attempt.deadline))
     db.session.commit()
 
 
 @bp.route("/attempts/<int:attempt_id>/<int:position>", methods=["GET", "POST"])
 def question(attempt_id: int, position: int) -> Response | str | tuple[str, int]:
-    # A save after the deadline must be refused (409 in _save), not silently redirected to the review.
-    attempt = _attempt_or_404(attempt_id, close_overdue=request.method == "GET")
-    if attempt.state != "open":
-        return redirect(url_for("quiz.review", attempt_id=attempt.id))
-    slot = _slot_or_404(attempt, position)
+    if request.method == "POST":
+        database.read_first()  # a save reads, then writes in a short transaction of its own
+    page = pages.page_of(db.session, attempt_id, current_user_id(), position)
+    if page is None:  # no such page: an attempt that is not open still sends the taker to its review
+        attempt = _attempt_or_404(attempt_id, close_overdue=request.method == "GET")
+        if attempt.state != "open":
+            return redirect(url_for("quiz.review", attempt_id=attempt.id))
+        abort(404)
+    if page.attempt.state != "open":
+        return redirect(url_for("quiz.review", attempt_id=attempt_id))
     if request.method == "GET":
-        return _show(attempt, slot)
-    return _save(attempt, slot)
+        if svc.overdue(page.attempt, utcnow()):
+            _close_at_deadline(page.attempt)
+            flash("Time is up: the answers you saved before the deadline were submitted.", "error")
+            return redirect(url_for("quiz.review", attempt_id=attempt_id))
+        return _show(page)
+    # A save after the deadline must be refused (409 in _save), not silently redirected to the review.
+    return _save(page)
 
 
-def _show(attempt: Attempt, slot: Slot) -> str:
+def _show(page: pages.Page) -> str:
+    attempt, slot = page.attempt, page.slot
     version = slot.version
-    answering.move_to(db.session, attempt, slot.position)
-    reviewing.page_shown(db.session, slot)
     initial = initial_values(version.type, version.data, slot.layout, slot.response)
     form = build_form(version.type, version.data, slot.layout, initial=initial)
     form.seq.data = str(slot.sequence)
     form.flag.data = slot.flagged
-    page = _render_question(attempt, slot, form, _locked(attempt, slot))
-    db.session.commit()  # after rendering: a commit expires the attempt, which would be read again
-    return page
+    html = _render_question(page, form, _locked(attempt, slot))
+    moved = attempt.position != slot.position  # remember where the taker is, so that resuming lands here
+    first_view = slot.fraction is None and slot.shown_at is None  # the answer's time counts from here
+    if moved or first_view:
+        database.begin_write(db.session)
+        if moved:
+            answering.move_to(db.session, attempt, slot.position)
+        if first_view:
+            reviewing.page_shown(db.session, slot)
+        db.session.commit()
+    return html
 
 
-def _locked(attempt: Attempt, slot: Slot) -> bool:
+def _locked(attempt: pages.AttemptView, slot: pages.SlotView) -> bool:
     """A practice answer, once checked, is final."""
     return attempt.mode == "practice" and slot.fraction is not None
 
 
-def _save(attempt: Attempt, slot: Slot) -> Response | tuple[str, int]:
-    """Save the posted page (grading it in practice mode), then go where the taker asked."""
+def _save(page: pages.Page) -> Response | tuple[str, int]:
+    """Save the posted page (grading it in practice mode), then go where the taker asked.
+
+    Everything is read and checked first; the write is one short transaction whose
+    conditional UPDATE checks again what could have changed meanwhile.
+    """
+    attempt, slot = page.attempt, page.slot
     if svc.overdue(attempt, utcnow()):
         _close_at_deadline(attempt)
         message = (
@@ -110,7 +126,7 @@ def _save(attempt: Attempt, slot: Slot) -> Response | tuple[str, int]:
     if not form.validate():
         if "csrf_token" in form.errors:
             abort(400, description="The form's security token is missing or has expired.")
-        return _render_question(attempt, slot, form, locked), 422
+        return _render_question(page, form, locked), 422
     action = request.form.get("go", "save")
     try:
         sequence = int(form.seq.data)
@@ -119,18 +135,21 @@ def _save(attempt: Attempt, slot: Slot) -> Response | tuple[str, int]:
     if sequence != slot.sequence:
         return _stale(attempt, slot)
     try:
+        response = None if locked else response_from(form)
+        if response is None and action == "check" and not locked:
+            form.answer_fields()[0].errors = ["Choose or type an answer before checking it."]
+            return _render_question(page, form, locked), 422
+        database.begin_write(db.session)
         if not locked:
-            response = response_from(form)
-            if response is None and action == "check":
-                form.answer_fields()[0].errors = ["Choose or type an answer before checking it."]
-                return _render_question(attempt, slot, form, locked), 422
             answering.save_response(db.session, attempt, slot, sequence, response)
-        answering.set_flag(db.session, slot, bool(form.flag.data))
+        if bool(form.flag.data) != slot.flagged:
+            answering.set_flag(db.session, slot, bool(form.flag.data))
     except ValidationError:
-        return _render_question(attempt, slot, form, locked), 422
+        return _render_question(page, form, locked), 422
     except grading.InvalidResponse as error:
+        db.session.rollback()
         form.answer_fields()[0].errors = [str(error)]
-        return _render_question(attempt, slot, form, locked), 422
+        return _render_question(page, form, locked), 422
     except svc.TimeUp as error:
         db.session.commit()
         return render_template(
@@ -139,7 +158,7 @@ def _save(attempt: Attempt, slot: Slot) -> Response | tuple[str, int]:
     except svc.StalePage:
         db.session.rollback()
         return _stale(attempt, slot)
-    attempt_id, position, last = attempt.id, slot.position, len(attempt.slots)  # before commit expires them
+    attempt_id, position, last = attempt.id, slot.position, page.total
     db.session.commit()
     if action == "summary" or (action == "next" and position == last):
         return redirect(url_for("quiz.summary", attempt_id=attempt_id))
@@ -147,7 +166,7 @@ def _save(attempt: Attempt, slot: Slot) -> Response | tuple[str, int]:
     return redirect(url_for("quiz.question", attempt_id=attempt_id, position=target))
 
 
-def _stale(attempt: Attempt, slot: Slot) -> tuple[str, int]:
+def _stale(attempt: pages.AttemptView, slot: pages.SlotView) -> tuple[str, int]:
     return render_template(
         "quiz/message.html",
         title="This page is out of date",
@@ -158,11 +177,12 @@ def _stale(attempt: Attempt, slot: Slot) -> tuple[str, int]:
     ), 409
 
 
-def _render_question(attempt: Attempt, slot: Slot, form: Any, locked: bool) -> str:
+def _render_question(page: pages.Page, form: Any, locked: bool) -> str:
+    attempt, slot = page.attempt, page.slot
     version = slot.version
     feedback = None
     if locked:  # practice feedback is shown only once the taker has answered
-        feedback = _feedback_view(slot)
+        feedback = _feedback_view(slot, version, pages.facts_of(db.session, version.id))
     return render_template(
         "quiz/question.html",
         attempt=attempt,
@@ -171,13 +191,13 @@ def _render_question(attempt: Attempt, slot: Slot, form: Any, locked: bool) -> s
         form=form,
         locked=locked,
         feedback=feedback,
-        total=len(attempt.slots),
+        total=page.total,
         cloze=cloze_parts(version.data["text"]) if version.type == "cloze" else None,
     )
 
 
-def _feedback_view(slot: Slot) -> dict[str, Any]:
-    version = slot.version
+def _feedback_view(slot: Any, version: Any, facts: list[tuple[str, str, str]]) -> dict[str, Any]:
+    """What the feedback shows of a checked slot; `facts` as (statement, source, section title)."""
     stored = slot.feedback or {}
     return {
         "verdict": stored.get("verdict", "wrong"),
@@ -186,8 +206,12 @@ def _feedback_view(slot: Slot) -> dict[str, Any]:
         "yours": describe_response(version.type, version.data, slot.response),
         "right": grading.right_answer(version.type, version.data),
         "explanation": version.explanation,
-        "facts": [(f.statement, f.source.title, f.source.section_title(f.section)) for f in version.facts],
+        "facts": facts,
     }
+
+
+def _facts(version: QuestionVersion) -> list[tuple[str, str, str]]:
+    return [(f.statement, f.source.title, f.source.section_title(f.section)) for f in version.facts]
 
 
 # --- summary, finishing, review ----------------------------------------------------------------------
@@ -239,7 +263,7 @@ def review(attempt_id: int) -> Response | str:
     attempt = _attempt_or_404(attempt_id, with_facts=True)
     if attempt.state == "open":
         return redirect(url_for("quiz.question", attempt_id=attempt.id, position=attempt.position))
-    items = [(slot, _feedback_view(slot)) for slot in attempt.slots]
+    items = [(slot, _feedback_view(slot, slot.version, _facts(slot.version))) for slot in attempt.slots]
     return render_template(
         "quiz/review.html",
         attempt=attempt,

@@ -138,8 +138,11 @@ def the_owner(attempt_id: int) -> int:
         ({"password": "short1", "confirm": "short1"}, "password", "at least 8 characters"),
         ({"password": "x" * 129, "confirm": "x" * 129}, "password", "at most 128 characters"),
         ({"password": "Password123", "confirm": "Password123"}, "password", "most common passwords"),
-        ({"password": "alice-the-great", "confirm": "alice-the-great", "username": "alice-the-great"},
-         "password", "username"),
+        (
+            {"password": "alice-the-great", "confirm": "alice-the-great", "username": "alice-the-great"},
+            "password",
+            "username",
+        ),
         ({"confirm": "something else entirely"}, "confirm", "The passwords differ."),
         ({"username": "a b"}, "username", "letters, digits"),
         ({"username": ""}, "username", "Choose a username."),

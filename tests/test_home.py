@@ -57,3 +57,31 @@ def test_home_makes_the_same_number_of_queries_for_one_bank_or_three(client, run
         html = client.get("/").get_data(as_text=True)
     assert "Source b" in html and "Source c" in html
     assert len(three) == len(one)
+
+
+def test_the_kept_listing_is_read_again_after_a_load_changes_the_bank(
+    client, runner, tmp_path, count_queries
+):
+    data = bank(questions=8)
+    path = write_bank(tmp_path / "b.yaml", data)
+    assert runner.invoke(args=["load", str(path)]).exit_code == 0
+    db.session.remove()
+    assert "All of it" in client.get("/").get_data(as_text=True)
+    db.session.remove()
+    with count_queries() as kept:  # the listing is kept: only the bank's token is read for it
+        assert client.get("/").status_code == 200
+    assert runner.invoke(args=["load", str(path)]).exit_code == 0  # unchanged: the token stays
+    db.session.remove()
+    with count_queries() as unchanged:
+        assert client.get("/").status_code == 200
+    assert len(unchanged) == len(kept)
+
+    data["quizzes"][0]["title"] = "Renamed quiz"
+    data["questions"] = data["questions"][:4]  # four retired
+    assert runner.invoke(args=["load", str(write_bank(path, data))]).exit_code == 0
+    db.session.remove()
+    with count_queries() as reread:
+        html = client.get("/").get_data(as_text=True)
+    assert "Renamed quiz" in html and "All of it" not in html
+    assert "4 questions on" in html
+    assert len(reread) > len(kept)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import gc
 import hashlib
 import json
+import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -22,6 +23,7 @@ from sqlalchemy import insert, select, text, update
 from sqlalchemy.orm import Session
 
 from ..models import (
+    BankState,
     Fact,
     FactVersion,
     Question,
@@ -188,8 +190,17 @@ def _load(session: Session, bank: Bank, now: datetime | None) -> LoadReport:
         row=_quiz_row,
         version_row=lambda z: {"definition": z.model_dump(mode="json")},
     )
+    if report.changed_anything:
+        _new_state(session)
     session.flush()
     return report
+
+
+def _new_state(session: Session) -> None:
+    """Replace the bank's state token, so that what processes keep of the bank is read again."""
+    token = uuid.uuid4().hex
+    if session.execute(update(BankState).where(BankState.id == 1).values(token=token)).rowcount == 0:
+        session.execute(insert(BankState).values(id=1, token=token))
 
 
 def _quiz_row(quiz: schema.Quiz) -> dict[str, Any]:

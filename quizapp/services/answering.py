@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, exists, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from .. import grading
@@ -28,6 +28,27 @@ class Outcome:
 
 # --- answering ------------------------------------------------------------------------------
 
+# Built once: building a statement costs more than running it. Its conditions are the race
+# guard: the page's sequence number, and an attempt still open (the caller may have read it
+# in an earlier transaction).
+_SAVE = (
+    update(Slot)
+    .where(
+        Slot.id == bindparam("slot_id"),
+        Slot.sequence == bindparam("page_sequence"),
+        exists().where(Attempt.id == Slot.attempt_id, Attempt.state == "open"),
+    )
+    .values(
+        sequence=Slot.sequence + 1,
+        response=bindparam("new_response", type_=Slot.response.type),
+        saved_at=bindparam("now", type_=Slot.saved_at.type),
+    )
+)
+_SAVE_GRADED = _SAVE.values(
+    fraction=bindparam("new_fraction", type_=Slot.fraction.type),
+    feedback=bindparam("new_feedback", type_=Slot.feedback.type),
+)
+
 
 def save_response(
     session: Session,
@@ -39,6 +60,7 @@ def save_response(
 ) -> grading.Grade | None:
     """Store a page's response; in practice mode grade it at once (and lock it).
 
+    `attempt` and `slot` are loaded rows or the plain snapshots of a page (services.pages).
     Raises StalePage when the page's sequence number is not the slot's current one,
     TimeUp when the exam is over, InvalidResponse (before storing) for an ungradable one.
     """
@@ -52,17 +74,13 @@ def save_response(
     if practice and slot.fraction is not None:
         raise StalePage("You have already answered this question.")
     result = None
-    values: dict[str, Any] = {"response": response, "saved_at": now, "sequence": Slot.sequence + 1}
+    params = {"slot_id": slot.id, "page_sequence": sequence, "new_response": response, "now": now}
     if practice and response is not None:
         version = slot.version
         result = grading.grade(version.type, version.data, response)
-        values.update(fraction=result.fraction, feedback=_feedback(result))
-    changed = session.execute(
-        update(Slot)
-        .where(Slot.id == slot.id, Slot.sequence == sequence)
-        .values(**values)
-        .execution_options(synchronize_session=False)
-    ).rowcount
+        params.update(new_fraction=result.fraction, new_feedback=_feedback(result))
+    statement = _SAVE if result is None else _SAVE_GRADED
+    changed = session.connection().execute(statement, params).rowcount
     if changed != 1:
         raise StalePage("This page is out of date: the answer was already saved from another page or tab.")
     if result is not None:
@@ -75,9 +93,10 @@ def save_response(
                 answered_at=now,
             )
         )
-        review.record_answers(session, attempt, [(slot, result.fraction, values["feedback"])], now)
+        review.record_answers(session, attempt, [(slot, result.fraction, params["new_feedback"])], now)
     session.flush()
-    session.expire(slot, ["response", "saved_at", "sequence", "fraction", "feedback"])  # what the UPDATE set
+    if isinstance(slot, Slot):  # a loaded row: forget what the UPDATE set (a page's snapshot has no state)
+        session.expire(slot, ["response", "saved_at", "sequence", "fraction", "feedback"])
     return result
 
 
@@ -88,19 +107,20 @@ def set_flag(session: Session, slot: Slot, flagged: bool) -> None:
         .values(flagged=flagged)
         .execution_options(synchronize_session=False)
     )
-    session.expire(slot, ["flagged"])
+    if isinstance(slot, Slot):
+        session.expire(slot, ["flagged"])
 
 
 def move_to(session: Session, attempt: Attempt, position: int) -> None:
-    """Remember where the taker is, so that resuming lands there."""
-    position = max(1, min(position, len(attempt.slots)))
+    """Remember where the taker is (`position`: of one of its slots), so that resuming lands there."""
     session.execute(
         update(Attempt)
         .where(Attempt.id == attempt.id, Attempt.state == "open")
         .values(position=position)
         .execution_options(synchronize_session=False)
     )
-    session.expire(attempt, ["position"])
+    if isinstance(attempt, Attempt):
+        session.expire(attempt, ["position"])
 
 
 def _feedback(result: grading.Grade) -> dict[str, Any]:

@@ -7,10 +7,11 @@ Answering and finishing live in `answering.py`.
 from __future__ import annotations
 
 import random
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Text, and_, bindparam, case, cast, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from ..bank.schema import Selection
@@ -292,28 +293,53 @@ def as_utc(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-def open_attempts(session: Session, user_id: int) -> list[Attempt]:
-    """The user's unfinished attempts, newest first, for resuming."""
-    return list(
-        session.scalars(
-            select(Attempt)
-            .where(Attempt.user_id == user_id, Attempt.state == "open")
-            .order_by(Attempt.started_at.desc())
-            .options(selectinload(Attempt.slots).load_only(Slot.id, Slot.position, Slot.response))
-        )
+@dataclass(frozen=True)
+class OpenAttempt:
+    id: int
+    title: str
+    position: int
+    deadline: datetime | None
+    answered: int
+    total: int
+
+
+# Built once (building a statement costs more than running it), run on the session's connection.
+_ANSWERED = case(  # a response saved empty is JSON null, not SQL NULL
+    (and_(Slot.response.is_not(None), cast(Slot.response, Text) != "null"), 1), else_=0
+)
+_OPEN_ATTEMPTS = (
+    select(
+        Attempt.id,
+        Attempt.title,
+        Attempt.position,
+        Attempt.deadline,
+        func.coalesce(func.sum(_ANSWERED), 0),
+        func.count(Slot.id),
     )
+    .outerjoin(Slot, Slot.attempt_id == Attempt.id)
+    .where(Attempt.user_id == bindparam("user_id"), Attempt.state == "open")
+    .group_by(Attempt.id, Attempt.title, Attempt.position, Attempt.deadline, Attempt.started_at)
+    .order_by(Attempt.started_at.desc(), Attempt.id.desc())
+)
+_BEST_SCORES = (
+    select(Attempt.quiz_id, func.max(Attempt.score * 100.0 / Attempt.max_score))
+    .where(
+        Attempt.user_id == bindparam("user_id"),
+        Attempt.state == "finished",
+        Attempt.quiz_id.is_not(None),
+        Attempt.max_score > 0,
+    )
+    .group_by(Attempt.quiz_id)
+)
+
+
+def open_attempts(session: Session, user_id: int) -> list[OpenAttempt]:
+    """The user's unfinished attempts, newest first, with how many questions are answered."""
+    rows = session.connection().execute(_OPEN_ATTEMPTS, {"user_id": user_id})
+    return [OpenAttempt(*row) for row in rows]
 
 
 def best_scores(session: Session, user_id: int) -> dict[int, float]:
     """The user's best percentage per quiz id, over finished attempts (one SQL aggregate)."""
-    rows = session.execute(
-        select(Attempt.quiz_id, func.max(Attempt.score * 100.0 / Attempt.max_score))
-        .where(
-            Attempt.user_id == user_id,
-            Attempt.state == "finished",
-            Attempt.quiz_id.is_not(None),
-            Attempt.max_score > 0,
-        )
-        .group_by(Attempt.quiz_id)
-    ).all()
+    rows = session.connection().execute(_BEST_SCORES, {"user_id": user_id})
     return {quiz_id: float(best) for quiz_id, best in rows}

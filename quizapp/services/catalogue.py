@@ -1,16 +1,24 @@
-"""What the home page lists: sources and their active quizzes, with their sizes."""
+"""What the home page lists: sources and their active quizzes, with their sizes.
+
+Working that out reads every active question, so it is kept per process and database and
+read again only when the bank's state token (replaced by every load that changes the bank)
+is not the one it was worked out for: one small query per request.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from types import SimpleNamespace
+from weakref import WeakKeyDictionary
 
 from sqlalchemy import select
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from ..bank.schema import Selection
 from ..bank.selection import selects
 from ..models import (
+    BankState,
     Fact,
     Question,
     QuestionVersion,
@@ -109,3 +117,43 @@ def catalogue(session: Session) -> list[SourceEntry]:
             )
         )
     return [e for e in entries.values() if e.question_count or e.quizzes]
+
+
+@dataclass(frozen=True, eq=False)
+class Listing:
+    """What the home page shows of the bank: the catalogue and what can be practised."""
+
+    sources: list[SourceEntry]
+    topics: list[tuple[str, str]]  # (key, title), by title
+    facts: list[tuple[str, str]]  # (key, statement) of the active facts, in bank order
+
+
+_TOKEN = select(BankState.token).where(BankState.id == 1)
+_kept: WeakKeyDictionary[Engine, tuple[str, Listing]] = WeakKeyDictionary()
+
+
+def listing(session: Session) -> Listing:
+    """The bank's listing, worked out again only after a load changed the bank."""
+    # The token first: what is read after it is at least as new, so a listing is never
+    # kept under a token newer than its contents.
+    token = session.connection().execute(_TOKEN).scalar()
+    engine = session.get_bind()
+    kept = _kept.get(engine)
+    if token is not None and kept is not None and kept[0] == token:
+        return kept[1]
+    found = Listing(
+        catalogue(session),
+        [
+            (key, title)
+            for key, title in session.execute(select(Topic.key, Topic.title).order_by(Topic.title))
+        ],
+        [
+            (key, statement)
+            for key, statement in session.execute(
+                select(Fact.key, Fact.statement).where(Fact.retired_at.is_(None)).order_by(Fact.id)
+            )
+        ],
+    )
+    if token is not None:
+        _kept[engine] = (token, found)
+    return found
