@@ -39,7 +39,7 @@ def create_app(config: Mapping[str, Any] | object | None = None) -> Flask:
 
     limiter.init_app(app)
 
-    from . import account, admin, auth, cli, errors, home, progress, quiz, takers
+    from . import account, admin, auth, cli, errors, home, progress, quiz, takers, teach
 
     takers.init_app(app)
     app.register_blueprint(home.bp)
@@ -48,6 +48,7 @@ def create_app(config: Mapping[str, Any] | object | None = None) -> Flask:
     app.register_blueprint(account.bp)
     app.register_blueprint(admin.bp)
     progress.init_app(app)
+    teach.init_app(app)
     if app.config.get("QUIZAPP_PROXY_HOPS"):  # behind proxies: trust their X-Forwarded-* headers
         hops = app.config["QUIZAPP_PROXY_HOPS"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]

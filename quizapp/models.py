@@ -38,6 +38,9 @@ def utcnow() -> datetime:
 
 Timestamp = DateTime(timezone=True)
 
+# The `origin_file` of records created in the browser rather than loaded from a bank file.
+WEB_ORIGIN = "(web)"
+
 
 class Source(db.Model):
     __tablename__ = "sources"
@@ -78,6 +81,8 @@ class Fact(db.Model):
     content_hash: Mapped[str] = mapped_column(String(64))
     # Drafted by an import from the question and its answer, for a teacher to review.
     draft: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
+    # Set when a teacher edits the fact in the browser: a later file load must not overwrite it.
+    web_edited_at: Mapped[datetime | None] = mapped_column(Timestamp)
 
     source: Mapped[Source] = relationship()
 
@@ -105,6 +110,8 @@ class Question(db.Model):
     version: Mapped[int] = mapped_column(Integer, default=1)
     retired_at: Mapped[datetime | None] = mapped_column(Timestamp)
     content_hash: Mapped[str] = mapped_column(String(64))
+    # Set when a teacher edits the question in the browser: a later file load must not overwrite it.
+    web_edited_at: Mapped[datetime | None] = mapped_column(Timestamp)
 
     versions: Mapped[list[QuestionVersion]] = relationship(
         back_populates="question", order_by="QuestionVersion.number"
