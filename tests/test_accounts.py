@@ -69,6 +69,13 @@ def error_beside(page: Page, field: str) -> str:
     return match.group(1)
 
 
+def create_accounts(runner: Any, roles: dict[str, str]) -> None:
+    """Create an account per name with the given role, through the `user create` command."""
+    for name, role in roles.items():
+        result = runner.invoke(args=["user", "create", name, "--role", role], input=PASSWORD + "\n")
+        assert result.exit_code == 0, result.output
+
+
 def practise_one(browser: Browser, quiz: str = "practice") -> int:
     """Start `quiz` and answer its first question (single choice, right); the attempt's id."""
     attempt_id, page = browser.start(quiz)

@@ -9,7 +9,7 @@ from quizapp.permissions import can_manage_users, can_teach, is_signed_in, requi
 from quizapp.takers import Visitor
 
 from .factories import write_bank
-from .test_accounts import PASSWORD, practise_one, sign_in, sign_in_target, user_named
+from .test_accounts import create_accounts, practise_one, sign_in, sign_in_target, user_named
 from .test_taking import Browser, load, taking_bank
 
 
@@ -52,9 +52,7 @@ def guarded(app):
 
 def test_the_decorator_asks_visitors_and_guests_to_sign_in_and_refuses_others(guarded, runner, tmp_path):
     load(runner, write_bank(tmp_path / "bank.yaml", taking_bank()))
-    for name, role in (("sam", "student"), ("tess", "teacher"), ("root", "admin")):
-        result = runner.invoke(args=["user", "create", name, "--role", role], input=PASSWORD + "\n")
-        assert result.exit_code == 0, result.output
+    create_accounts(runner, {"sam": "student", "tess": "teacher", "root": "admin"})
 
     visitor = Browser(guarded.test_client())
     for _ in ("visitor", "guest"):

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 from .factories import write_bank
-from .test_accounts import PASSWORD, practise_one, sign_in, sign_in_target
+from .test_accounts import create_accounts, practise_one, sign_in, sign_in_target
 from .test_taking import Browser, load, taking_bank
 
 
 def test_the_teacher_area_lets_in_teachers_and_admins_only(app, runner, tmp_path):
     load(runner, write_bank(tmp_path / "bank.yaml", taking_bank()))
-    for name, role in (("sam", "student"), ("tess", "teacher"), ("root", "admin")):
-        result = runner.invoke(args=["user", "create", name, "--role", role], input=PASSWORD + "\n")
-        assert result.exit_code == 0, result.output
+    create_accounts(runner, {"sam": "student", "tess": "teacher", "root": "admin"})
 
     visitor = Browser(app.test_client())
     assert sign_in_target(visitor.fetch("/teach/")) == "/teach/"

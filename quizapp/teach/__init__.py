@@ -13,6 +13,7 @@ from flask import Blueprint, Flask, abort, render_template
 from flask_login import current_user
 
 from ..permissions import can_teach, sign_in_redirect
+from .overview import overview
 
 bp = Blueprint("teach", __name__, url_prefix="/teach")
 
@@ -28,8 +29,6 @@ def _teachers_only() -> Any:
 
 @bp.get("/")
 def index() -> str:
-    from .overview import overview
-
     return render_template("teach/index.html", counts=overview())
 
 
