@@ -9,7 +9,7 @@ from typing import Any
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import database
+from . import database, routing
 from .config import PACKAGE_DIR, Config, resource_dir
 from .extensions import csrf, db, limiter, migrate
 
@@ -23,6 +23,7 @@ def create_app(config: Mapping[str, Any] | object | None = None) -> Flask:
         template_folder=str(resource_dir("templates")),
         static_folder=str(resource_dir("static")),
     )
+    app.url_map.converters["int"] = routing.DatabaseInteger  # before any route is added
     if config is None:
         config = Config(app.instance_path)
     if isinstance(config, Mapping):
