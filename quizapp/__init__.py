@@ -35,6 +35,7 @@ def create_app(config: Mapping[str, Any] | object | None = None) -> Flask:
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PACKAGE_DIR / "migrations"))
     csrf.init_app(app)
+    routing.init_app(app)
     database.init_app(app)
     from . import rate_limits  # noqa: F401  (registers the "database://" storage for the limiter)
 

@@ -1,9 +1,11 @@
-"""URL converters: ids in URLs that the database's integer columns can hold."""
+"""What a request may hold: ids that the database's integer columns can take, no NUL characters."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
+from flask import Flask, abort, request
 from werkzeug.routing import IntegerConverter, Map
 
 #: The largest value of an INTEGER column on PostgreSQL (SQLite's are larger).
@@ -20,3 +22,22 @@ class DatabaseInteger(IntegerConverter):
     def __init__(self, map: Map, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("max", MAX_ID)
         super().__init__(map, *args, **kwargs)
+
+
+def _has_nul(values: Iterable[str]) -> bool:
+    return any("\x00" in value for value in values)
+
+
+def refuse_nul_characters() -> None:
+    """Refuse (400) a request whose path, query or form holds a NUL character.
+
+    No text the app keeps may hold one, and PostgreSQL refuses it in any string it is given,
+    even in a query that only looks something up: such a request was a 500 there.
+    """
+    form = request.form.values() if request.method not in ("GET", "HEAD") else ()
+    if "\x00" in request.path or _has_nul(request.args.values()) or _has_nul(form):
+        abort(400, description="The request holds a NUL character, which no text here may contain.")
+
+
+def init_app(app: Flask) -> None:
+    app.before_request(refuse_nul_characters)
