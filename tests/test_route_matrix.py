@@ -84,6 +84,7 @@ ROUTES: dict[str, Route | tuple[Route, ...]] = {
     "quiz.start": (
         Route("/quizzes/{quiz}/start", post=everyone(302)),
         Route("/quizzes/no-such-quiz/start", post=everyone(404)),
+        Route("/quizzes/a%00b/start", get=everyone(400), post=everyone(400)),  # NUL: before the 405
     ),
     "quiz.question": (
         Route(
@@ -126,7 +127,11 @@ ROUTES: dict[str, Route | tuple[Route, ...]] = {
     ),
     "progress.export_json": Route("/progress/export.json", get=everyone(200)),
     "progress.start_review": Route("/review", post=everyone(302)),  # nothing due: back to progress
-    "auth.sign_in": Route("/sign-in", get=everyone(200), post=everyone(422)),  # no username
+    "auth.sign_in": (
+        Route("/sign-in", get=everyone(200), post=everyone(422)),  # no username
+        # PostgreSQL refuses NUL in any string: refused before it gets there.
+        Route("/sign-in?next=/a%00b", get=everyone(400), post=everyone(400), data={"username": "a\x00b"}),
+    ),
     "auth.register_account": Route("/register", get=everyone(200), post=everyone(422)),
     "auth.sign_out": Route("/sign-out", post=everyone(302)),
     "account.index": Route("/account", get=signed_in(200)),
