@@ -9,7 +9,7 @@ from typing import Any
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import database
+from . import database, routing
 from .config import PACKAGE_DIR, Config, resource_dir
 from .extensions import csrf, db, limiter, migrate
 
@@ -23,6 +23,7 @@ def create_app(config: Mapping[str, Any] | object | None = None) -> Flask:
         template_folder=str(resource_dir("templates")),
         static_folder=str(resource_dir("static")),
     )
+    app.url_map.converters["int"] = routing.DatabaseInteger  # before any route is added
     if config is None:
         config = Config(app.instance_path)
     if isinstance(config, Mapping):
@@ -34,6 +35,7 @@ def create_app(config: Mapping[str, Any] | object | None = None) -> Flask:
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PACKAGE_DIR / "migrations"))
     csrf.init_app(app)
+    routing.init_app(app)
     database.init_app(app)
     from . import rate_limits  # noqa: F401  (registers the "database://" storage for the limiter)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
@@ -10,6 +10,7 @@ from .account_forms import RoleForm
 from .extensions import db
 from .models import ROLES, User
 from .permissions import can_manage_users, requires
+from .routing import MAX_ID
 from .services.accounts import AccountError, set_role
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -20,8 +21,11 @@ PER_PAGE = 50
 @bp.get("/users")
 @requires(can_manage_users)
 def users() -> str:
+    # A page number past any offset the database takes would fail there (a 500): past the end it is.
+    number = min(max(1, request.args.get("page", 1, type=int)), MAX_ID // PER_PAGE)
     page = db.paginate(
         select(User).where(User.is_guest.is_(False)).order_by(User.username),
+        page=number,
         per_page=PER_PAGE,
         error_out=False,
     )

@@ -1,0 +1,401 @@
+"""Cross-site scripting: payloads saved as teacher text must show as text and never run.
+
+The corpus (tests/xss/payloads.txt) is saved by each "saver" in `SAVERS` (now: bank files
+through `quizapp load` and `quizapp import`); then every page that shows it is opened in
+Chromium: home, each question type in practice (with its feedback) and in an exam, the
+summary, the review, My progress, the teacher area, and registration. A dialog, a page error,
+a console error (an injected `<img src=x>` fails to load) or an injected handler, script or
+javascript: URL in the DOM fails the test. To save through another path (the teacher's forms),
+add a function to `SAVERS`: it gets the `Site` and must put `corpus()` into its bank.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import html
+import itertools
+import os
+import re
+import signal
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from quizapp.bank.gift_write import escape as gift_escape
+
+from ..factories import bank, write_bank
+from .conftest import Browsing, LiveServer, _free_port, _wait_until_healthy
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, Page
+
+CORPUS = Path(__file__).resolve().parent.parent / "xss" / "payloads.txt"
+TEACHER, TEACHER_PASSWORD = "tess", "a teacher's long phrase"
+PRACTICE_KEY, EXAM_KEY = "xss-practice", "xss-exam"
+
+
+def corpus() -> list[str]:
+    """The payloads, one a line; lines starting with '# ' are comments."""
+    lines = CORPUS.read_text(encoding="utf-8").splitlines()
+    return [line for line in lines if line.strip() and not line.startswith("# ")]
+
+
+@dataclass
+class Site:
+    """A server of its own and a way to run `quizapp` commands on its database."""
+
+    server: LiveServer
+    folder: Path
+    env: dict[str, str]
+    shown: list[str]  # texts saved as plain text, which some page must show exactly as written
+
+    def run(self, *args: str, stdin: str | None = None) -> str:
+        done = subprocess.run(
+            [sys.executable, "-m", "quizapp", *args],
+            env=self.env,
+            cwd=self.folder,
+            input=stdin,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        assert done.returncode == 0, f"quizapp {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}"
+        return done.stdout
+
+
+# --- saving the corpus through bank files ------------------------------------------------------------
+
+
+def payload_bank(payloads: list[str]) -> dict[str, Any]:
+    """The factory bank (every question type) with a payload in every text field, in turn."""
+    cycle = itertools.cycle(payloads)
+    count = itertools.count(1)
+
+    def text(label: str = "") -> str:
+        return f"{label or 'T'}{next(count)} {next(cycle)}"
+
+    data = bank("xss", questions=8, facts=2)
+    data["source"]["title"] = text("Source")
+    data["source"]["sections"][0]["title"] = text("Section")
+    data["topics"][0]["title"] = text("Topic")
+    for fact in data["facts"]:
+        fact["statement"] = text("Fact")
+    for q in data["questions"]:
+        q["prompt"], q["explanation"] = text("Prompt"), text("Explanation")
+        for option in q.get("options", []):
+            option["text"] = text("Option")
+            if "feedback" in option or option.get("correct"):
+                option["feedback"] = text("Feedback")
+        if q["type"] == "true_false":
+            q["true_feedback"], q["false_feedback"] = text("True"), text("False")
+        if q["type"] == "short_answer":
+            q["answers"] = [text("Answer"), text("Answer")]
+        if q["type"] == "ordering":
+            q["items"] = [text("Item") for _ in q["items"]]
+        if q["type"] == "matching":
+            q["pairs"] = [{"left": text("Left"), "right": text("Right")} for _ in q["pairs"]]
+            q["distractors"] = [text("Distractor")]
+        if q["type"] == "cloze":
+            q["text"] = text("Cloze").replace("{", "(").replace("}", ")") + " One {{1}} and two {{2}}."
+            options = [text("Blank"), text("Blank")]
+            q["blanks"] = [{"answers": [text("Gap")]}, {"options": options, "answer": options[1]}]
+    every = [q["id"] for q in data["questions"]]
+    data["quizzes"] = [
+        {"id": PRACTICE_KEY, "title": text("Quiz"), "select": {"questions": list(every)}, "order": "fixed"},
+        {
+            "id": EXAM_KEY,
+            "title": text("Exam"),
+            "mode": "exam",
+            "select": {"questions": every},
+            "order": "fixed",
+        },
+    ]
+    return data
+
+
+def gift_file(payloads: list[str]) -> str:
+    """Questions in GIFT's plain, [html] and [markdown] formats with payloads everywhere."""
+    parts = []
+    for i, p in enumerate(payloads):
+        e = gift_escape(p)
+        markup = gift_escape(f"<p>HTML {i} <b>{html.escape(p)}</b> <img src=x onerror=alert(1)></p>")
+        parts.append(
+            f"$CATEGORY: $course$/top/Category {i} {e}\n\n"
+            f"::gift-plain-{i}::Plain {i} {e}{{\n\t=Right {i} {e}#Yes {e}\n\t~Wrong {i} {e}#No {e}\n"
+            f"\t~Third {i}\n####Why {e}\n}}\n\n"
+            f"::gift-html-{i}::[html]{markup}{{\n\t={markup}\n\t~Other {i}\n\t~Third {i}\n"
+            f"####{markup}\n}}\n\n"
+            f"::gift-md-{i}::[markdown]Markdown {i} [x](javascript:alert(1)) {e}"
+            f"{{TRUE#Wrong {e}#Right {e}}}\n\n"
+        )
+        if "->" not in p:  # the arrow between a pair's sides
+            parts[-1] += (
+                f"::gift-match-{i}::Match {i} {e}{{\n\t=L1 {e} -> R1 {e}\n"
+                f"\t=L2 {i} -> R2 {i}\n\t=L3 {i} -> R3 {i}\n}}\n"
+            )
+    return "\n".join(parts)
+
+
+def aiken_file(payloads: list[str]) -> str:
+    return "\n".join(
+        f"Aiken {i} {p}\nA) Right {i} {p}\nB) Wrong {i} {p}\nC) Other {i}\nANSWER: A\n"
+        for i, p in enumerate(payloads)
+    )
+
+
+def save_through_files(site: Site) -> None:
+    """A YAML bank through `quizapp load`; GIFT and Aiken files through `quizapp import`."""
+    payloads = corpus()
+    data = payload_bank(payloads)
+    site.shown += [q["prompt"] for q in data["questions"]] + [data["topics"][0]["title"]]
+    site.run("load", str(write_bank(site.folder / "banks" / "xss.yaml", data)))
+    gift = site.folder / "xss-gift.gift"
+    gift.write_text(gift_file(payloads), encoding="utf-8")
+    site.run("import", str(gift))
+    aiken = site.folder / "xss-aiken.aiken"
+    aiken.write_text(aiken_file(payloads), encoding="utf-8")
+    site.run("import", str(aiken))
+    site.shown += [f"Aiken {i} {p}" for i, p in enumerate(payloads)]
+    site.shown += [f"HTML {i} {p}" for i, p in enumerate(payloads)]  # [html] made plain text
+
+
+SAVERS: dict[str, Callable[[Site], None]] = {"bank files": save_through_files}
+
+
+# --- the server ----------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module", params=list(SAVERS))
+def site(
+    request: pytest.FixtureRequest, browser: Browser, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Site]:
+    """A server of its own on a fresh SQLite file, with a teacher, after the saver has run."""
+    folder = tmp_path_factory.mktemp("xss")
+    database = folder / "quizapp.sqlite3"
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{database}",
+        "SECRET_KEY": "xss-tests-secret-key",
+        "QUIZAPP_ENV": "development",
+        "QUIZAPP_BANKS": str(folder / "banks"),
+    }
+    port = _free_port()
+    server = LiveServer(url=f"http://127.0.0.1:{port}", database=database, log=folder / "gunicorn.log")
+    site = Site(server, folder, env, [])
+    site.run("db", "upgrade")
+    site.run(
+        "user", "create", TEACHER, "--role", "teacher", "--password-stdin", stdin=TEACHER_PASSWORD + "\n"
+    )
+    with server.log.open("w") as log:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "--workers",
+                "2",
+                "--bind",
+                f"127.0.0.1:{port}",
+                "quizapp.wsgi:app",
+            ],
+            env=env,
+            cwd=folder,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        _wait_until_healthy(server.url, process, server.log)
+        SAVERS[request.param](site)
+        yield site
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=10)
+
+
+@pytest.fixture
+def xss_browsing(browser: Browser, site: Site) -> Iterator[Browsing]:
+    browsing = Browsing(browser, site.server)
+    try:
+        yield browsing
+    finally:
+        browsing.close()
+    assert not browsing.problems, "\n".join(browsing.problems)
+
+
+# --- checking a page -------------------------------------------------------------------------------------
+
+INJECTED = """() => {
+  const found = [];
+  for (const el of document.querySelectorAll('*')) {
+    for (const a of el.attributes) {
+      const name = a.name.toLowerCase();
+      if (name.startsWith('on')) found.push(`${el.tagName} ${name}`);
+      if (['href', 'src', 'action', 'formaction', 'srcdoc', 'data'].includes(name)
+          && /^\\s*(javascript|data):/i.test(a.value)) found.push(`${el.tagName} ${name}=${a.value}`);
+    }
+  }
+  for (const s of document.querySelectorAll('script')) {
+    if (/alert/.test(s.textContent)) found.push('script: ' + s.textContent.slice(0, 80));
+  }
+  for (const el of document.querySelectorAll('iframe, embed, object, math, img[src="x"]')) {
+    found.push('element ' + el.tagName);
+  }
+  for (const s of document.querySelectorAll('style')) {
+    if (/javascript/i.test(s.textContent)) found.push('style: ' + s.textContent.slice(0, 80));
+  }
+  return found;
+}"""
+
+
+def check(page: Page, browsing: Browsing, shows: list[str] = ()) -> str:
+    """No script of the payloads ran or sits in the DOM; the texts in `shows` are visible. The page's text."""
+    page.wait_for_load_state("load")
+    found = page.evaluate(INJECTED)
+    assert not found, f"{page.url}: injected markup {found}"
+    assert not browsing.problems, "\n".join(browsing.problems)
+    text = page.inner_text("body")
+    for expected in shows:
+        assert " ".join(expected.split()) in " ".join(text.split()), (
+            f"{page.url}: {expected!r} not shown as text"
+        )
+    return text
+
+
+def answer_anything(page: Page) -> None:
+    """Give some answer: each group's first radio, the first box, '1' in text boxes, distinct picks."""
+    form = page.locator("form.question-form")
+    seen: set[str] = set()
+    for radio in form.locator("input[type=radio]").all():
+        name = radio.get_attribute("name") or ""
+        if name not in seen:
+            seen.add(name)
+            radio.check()
+    boxes = form.locator("input[type=checkbox]:not([name=flag])")
+    if boxes.count():
+        boxes.first.check()
+    for box in form.locator("input[type=text], input:not([type])").all():
+        box.fill("1")
+    for i, select in enumerate(form.locator("select").all()):
+        values = [v for v in select.locator("option").evaluate_all("os => os.map(o => o.value)") if v]
+        if values:
+            select.select_option(values[i % len(values)])
+
+
+def press(page: Page, name: str) -> None:
+    with page.expect_navigation():
+        page.get_by_role("button", name=name, exact=True).click()
+
+
+def walk_attempt(page: Page, browsing: Browsing, practice: bool) -> str:
+    """Every question of the attempt open in `page` (checked, then answered); returns its URL base."""
+    match = re.search(r"(/attempts/\d+)/1$", page.url)
+    assert match, page.url
+    base = match.group(1)
+    total = int(re.search(r"Question 1 of (\d+)", page.inner_text("body")).group(1))
+    for position in range(1, total + 1):
+        page.goto(f"{base}/{position}")
+        check(page, browsing)
+        answer_anything(page)
+        press(page, "Check answer" if practice else "Summary")
+        check(page, browsing)
+    return base
+
+
+def start(page: Page, key: str) -> None:
+    page.goto("/")
+    with page.expect_navigation():
+        page.locator(f'form[action="/quizzes/{key}/start"] button').click()
+
+
+def finish(page: Page, browsing: Browsing, base: str, shows: list[str] = ()) -> str:
+    """Submit the attempt from its summary; the review's text."""
+    page.goto(f"{base}/summary")
+    check(page, browsing)
+    page.goto(f"{base}/finish")
+    check(page, browsing)
+    press(page, "Yes, submit and finish")
+    assert page.url.endswith(f"{base}/review"), page.url
+    return check(page, browsing, shows)
+
+
+# --- the tests -------------------------------------------------------------------------------------------
+
+
+def test_the_corpus_has_the_classic_payloads():
+    payloads = corpus()
+    assert len(payloads) >= 20
+    for classic in (
+        "<script>alert(1)</script>",
+        "<img src=x onerror=alert(1)>",
+        "{{7*7}}",
+        "javascript:alert(1)",
+    ):
+        assert any(classic in p for p in payloads), classic
+
+
+def test_home_and_every_imported_question_in_practice(site: Site, xss_browsing: Browsing):
+    page = xss_browsing.new_page()
+    page.goto("/")
+    check(page, xss_browsing, [t for t in site.shown if t.startswith("Topic")])
+    facts = page.locator("select[name=facts] option").evaluate_all("os => os.map(o => o.value)")
+    assert len(facts) >= 2 * len(corpus())  # the YAML bank's facts and those drafted on import
+    reviews = []
+    for first in range(0, len(facts), 40):  # at most 50 questions an attempt: 40 facts, 46 questions
+        page.goto("/")
+        page.locator("select[name=facts]").select_option(facts[first : first + 40])
+        page.get_by_label("Number of questions").fill("50")
+        press(page, "Start practising")
+        check(page, xss_browsing)
+        base = walk_attempt(page, xss_browsing, practice=True)
+        reviews.append(finish(page, xss_browsing, base))
+    reviewed = " ".join(" ".join(reviews).split())
+    for text in site.shown:
+        if text.startswith(("Aiken", "HTML")):
+            assert " ".join(text.split()) in reviewed, f"{text!r} is not shown as text in the reviews"
+    page.goto("/progress")
+    check(page, xss_browsing)
+
+
+def test_every_type_in_practice_and_exam_then_review_and_progress(site: Site, xss_browsing: Browsing):
+    page = xss_browsing.new_page()
+    prompts = [t for t in site.shown if t.startswith("Prompt")]
+    for key, practice in ((PRACTICE_KEY, True), (EXAM_KEY, False)):
+        start(page, key)
+        check(page, xss_browsing, prompts[:1])
+        base = walk_attempt(page, xss_browsing, practice)
+        finish(page, xss_browsing, base, prompts)
+    page.goto("/progress")
+    check(page, xss_browsing, [t for t in site.shown if t.startswith("Topic")])
+
+
+def test_payload_usernames_are_refused_and_shown_as_typed(site: Site, xss_browsing: Browsing):
+    xss_browsing.expect_console_error(r"status of 422")  # the form comes back with its error
+    page = xss_browsing.new_page()
+    for payload in corpus():
+        page.goto("/register")
+        page.get_by_label("Username").fill(payload)
+        page.get_by_label("Password", exact=True).fill("a long enough phrase")
+        page.get_by_label("Repeat the password").fill("a long enough phrase")
+        press(page, "Register")
+        check(page, xss_browsing)
+        assert page.get_by_label("Username").input_value() == payload
+
+
+def test_the_teacher_area_shows_the_bank_without_running_it(site: Site, xss_browsing: Browsing):
+    page = xss_browsing.new_page()
+    page.goto("/sign-in")
+    page.get_by_label("Username").fill(TEACHER)
+    page.get_by_label("Password").fill(TEACHER_PASSWORD)
+    press(page, "Sign in")
+    for url in ("/", "/teach/"):
+        page.goto(url)
+        assert page.url.endswith(url), page.url
+        check(page, xss_browsing)
