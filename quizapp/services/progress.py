@@ -12,13 +12,16 @@ import math
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from weakref import WeakKeyDictionary
 
 from fsrs import Rating, Scheduler
-from sqlalchemy import case, func, select
+from sqlalchemy import bindparam, case, func, select
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from ..models import (
     Attempt,
+    BankState,
     Fact,
     Question,
     QuestionVersion,
@@ -172,7 +175,45 @@ class Mastery:
 def mastery(
     session: Session, user_id: int, now: datetime, scheduler: Scheduler
 ) -> tuple[list[Mastery], list[Mastery]]:
-    """Mastery of every active fact and topic with active questions (three statements)."""
+    """Mastery of every active fact and topic with active questions (two statements).
+
+    Which questions a fact or topic has depends on the bank only: it is kept per process and
+    database under the bank's state token (see `bank_shape`), so only the user's cards are read.
+    """
+    shape = bank_shape(session)
+    recall = {
+        question_id: 0.0 if last_rating == Rating.Again else retrievability(scheduler, stability, last, now)
+        for question_id, stability, last, last_rating in session.execute(_CARDS, {"user_id": user_id})
+    }
+    return mastery_of(shape.facts, recall), mastery_of(shape.topics, recall)
+
+
+Group = tuple[str, str, tuple[int, ...]]  # key, title, active question ids
+
+
+@dataclass(frozen=True)
+class BankShape:
+    """The active questions of each active fact (in bank order) and of each topic (by title)."""
+
+    facts: list[Group]
+    topics: list[Group]
+
+
+_CARDS = select(
+    ReviewCard.question_id, ReviewCard.stability, ReviewCard.last_review, ReviewCard.last_rating
+).where(ReviewCard.user_id == bindparam("user_id"))
+_TOKEN = select(BankState.token).where(BankState.id == 1)
+_shapes: WeakKeyDictionary[Engine, tuple[str, BankShape]] = WeakKeyDictionary()
+
+
+def bank_shape(session: Session) -> BankShape:
+    """The bank's shape, read again only after a load changed the bank (one statement otherwise)."""
+    # The token first: what is read after it is at least as new (as in catalogue.listing).
+    token = session.execute(_TOKEN).scalar()
+    engine = session.get_bind()
+    kept = _shapes.get(engine)
+    if token is not None and kept is not None and kept[0] == token:
+        return kept[1]
     current = (
         select(Question.id.label("question_id"), QuestionVersion.id.label("version_id"))
         .join(
@@ -182,14 +223,6 @@ def mastery(
         .where(Question.retired_at.is_(None))
         .subquery()
     )
-    recall = {
-        question_id: 0.0 if last_rating == Rating.Again else retrievability(scheduler, stability, last, now)
-        for question_id, stability, last, last_rating in session.execute(
-            select(
-                ReviewCard.question_id, ReviewCard.stability, ReviewCard.last_review, ReviewCard.last_rating
-            ).where(ReviewCard.user_id == user_id)
-        )
-    }
     facts = session.execute(
         select(Fact.key, Fact.statement, current.c.question_id)
         .join(question_version_facts, question_version_facts.c.fact_id == Fact.id)
@@ -203,14 +236,27 @@ def mastery(
         .join(current, current.c.version_id == question_version_topics.c.question_version_id)
         .order_by(Topic.title)
     ).all()
-    return mastery_from(facts, recall), mastery_from(topics, recall)
+    shape = BankShape(grouped(facts), grouped(topics))
+    if token is not None:
+        _shapes[engine] = (token, shape)
+    return shape
+
+
+def grouped(rows: list[tuple[str, str, int]]) -> list[Group]:
+    """(key, title, question id) rows gathered per (key, title), in the order first seen."""
+    groups: dict[tuple[str, str], list[int]] = {}
+    for key, title, question_id in rows:
+        groups.setdefault((key, title), []).append(question_id)
+    return [(key, title, tuple(questions)) for (key, title), questions in groups.items()]
 
 
 def mastery_from(rows: list[tuple[str, str, int]], recall: dict[int, float]) -> list[Mastery]:
     """Per (key, title): the mean recall of its questions (rows: key, title, question id); unseen: 0."""
-    grouped: dict[tuple[str, str], list[int]] = {}
-    for key, title, question_id in rows:
-        grouped.setdefault((key, title), []).append(question_id)
+    return mastery_of(grouped(rows), recall)
+
+
+def mastery_of(groups: list[Group], recall: dict[int, float]) -> list[Mastery]:
+    """Per group: the mean recall of its questions; a question without a card counts 0."""
     return [
         Mastery(
             key,
@@ -219,7 +265,7 @@ def mastery_from(rows: list[tuple[str, str, int]], recall: dict[int, float]) -> 
             sum(1 for q in questions if q in recall),
             len(questions),
         )
-        for (key, title), questions in grouped.items()
+        for key, title, questions in groups
     ]
 
 
