@@ -7,9 +7,15 @@ knows every user by their session token (`User.get_id`), so a new token ends old
 
 from __future__ import annotations
 
+import time
+from datetime import timedelta
+
 from flask import Flask, current_app, request, session
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from flask_login import AnonymousUserMixin, current_user, login_user, logout_user
-from sqlalchemy import select
+from itsdangerous import BadSignature
+from sqlalchemy import bindparam, select
+from werkzeug.wrappers import Request
 
 from .extensions import db, login_manager
 from .models import User
@@ -63,11 +69,55 @@ def remembered() -> bool:
     return current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") in request.cookies
 
 
+_BY_TOKEN = select(User).where(User.session_token == bindparam("token"))  # built once: cheaper
+
+
 def _load(token: str) -> User | None:
-    return db.session.scalar(select(User).where(User.session_token == token))
+    return db.session.execute(_BY_TOKEN, {"token": token}).scalar()
+
+
+class CookieSession(SecureCookieSession):
+    """A signed-cookie session that knows when its cookie was signed."""
+
+    signed_at: int | None = None
+
+
+class CookieSessions(SecureCookieSessionInterface):
+    """Flask's signed-cookie sessions, but an unchanged permanent session is signed again (its
+    expiry pushed back) at most once per `REFRESH_AFTER`, not on every request: signing costs
+    about as much as a small page, and the expiry moves by that much less at most."""
+
+    session_class = CookieSession
+    REFRESH_AFTER = timedelta(hours=1)
+
+    def open_session(self, app: Flask, request: Request) -> CookieSession | None:
+        serializer = self.get_signing_serializer(app)
+        if serializer is None:
+            return None
+        value = request.cookies.get(self.get_cookie_name(app))
+        if not value:
+            return self.session_class()
+        max_age = int(app.permanent_session_lifetime.total_seconds())
+        try:
+            data, signed_at = serializer.loads(value, max_age=max_age, return_timestamp=True)
+        except BadSignature:
+            return self.session_class()
+        opened = self.session_class(data)
+        opened.signed_at = int(signed_at.timestamp())
+        return opened
+
+    def should_set_cookie(self, app: Flask, session: CookieSession) -> bool:  # type: ignore[override]
+        if session.modified:
+            return True
+        if not (session.permanent and app.config["SESSION_REFRESH_EACH_REQUEST"]):
+            return False
+        return (
+            session.signed_at is None or time.time() - session.signed_at >= self.REFRESH_AFTER.total_seconds()
+        )
 
 
 def init_app(app: Flask) -> None:
+    app.session_interface = CookieSessions()
     login_manager.init_app(app)
     login_manager.user_loader(_load)
     login_manager.anonymous_user = Visitor

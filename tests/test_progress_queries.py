@@ -38,6 +38,9 @@ def test_statements_do_not_grow_with_the_history(app, count_queries, loaded):  #
     assert db.session.scalar(select(func.count()).select_from(Answer)) == 100_010
     assert db.session.scalar(select(func.count()).select_from(ReviewLog)) == 100_010
 
+    # What the page keeps of the bank (which questions each fact and topic has) is read by
+    # the first request after a load: counted here are the requests after that one.
+    progress_statements(app, count_queries, small)
     counts = {}
     for name, user_id in (("10 answers", small), ("100,000 answers", big)):
         counts[name], page = progress_statements(app, count_queries, user_id)
@@ -47,3 +50,22 @@ def test_statements_do_not_grow_with_the_history(app, count_queries, loaded):  #
         )
     assert re.search(r"Page 1 of 500\b", page), re.findall(r"Page \d+ of \d+", page)
     assert len(set(counts.values())) == 1, counts
+
+
+def test_mastery_follows_a_bank_change(app, loaded):  # noqa: F811
+    """The bank's shape is kept per process, and read again when a load replaces the state token."""
+    from quizapp.bank.load import _new_state
+    from quizapp.models import Question
+    from quizapp.services.progress import bank_shape
+
+    before = bank_shape(db.session)
+    assert bank_shape(db.session) is before  # kept
+    question = db.session.scalars(select(Question).order_by(Question.id)).first()
+    question.retired_at = now()
+    _new_state(db.session)
+    db.session.commit()
+    after = bank_shape(db.session)
+    assert after is not before
+    ids = {q for _, _, questions in after.facts + after.topics for q in questions}
+    assert question.id not in ids
+    assert question.id in {q for _, _, questions in before.facts + before.topics for q in questions}

@@ -12,13 +12,16 @@ import math
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from weakref import WeakKeyDictionary
 
 from fsrs import Rating, Scheduler
-from sqlalchemy import case, func, select
+from sqlalchemy import bindparam, case, func, select
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from ..models import (
     Attempt,
+    BankState,
     Fact,
     Question,
     QuestionVersion,
@@ -74,26 +77,32 @@ class HistoryPage:
     total: int
 
 
+_USER = bindparam("user_id")
+_ATTEMPT_COUNT = select(func.count()).select_from(Attempt).where(Attempt.user_id == _USER)
+_ATTEMPT_ROWS = (
+    select(
+        Attempt.id,
+        Attempt.title,
+        Attempt.mode,
+        Attempt.state,
+        Attempt.started_at,
+        Attempt.finished_at,
+        Attempt.score,
+        Attempt.max_score,
+    )
+    .where(Attempt.user_id == _USER)
+    .order_by(Attempt.started_at.desc(), Attempt.id.desc())
+)
+
+
 def attempts_history(session: Session, user_id: int, page: int = 1, per_page: int = 20) -> HistoryPage:
     """The user's attempts, newest first, one page of them (two statements)."""
-    total = session.scalar(select(func.count()).select_from(Attempt).where(Attempt.user_id == user_id))
+    # Statements are built once (module level): building them costs more than running them.
+    total = session.execute(_ATTEMPT_COUNT, {"user_id": user_id}).scalar()
     pages = max(1, math.ceil(total / per_page))
     page = min(max(1, page), pages)
     rows = session.execute(
-        select(
-            Attempt.id,
-            Attempt.title,
-            Attempt.mode,
-            Attempt.state,
-            Attempt.started_at,
-            Attempt.finished_at,
-            Attempt.score,
-            Attempt.max_score,
-        )
-        .where(Attempt.user_id == user_id)
-        .order_by(Attempt.started_at.desc(), Attempt.id.desc())
-        .limit(per_page)
-        .offset((page - 1) * per_page)
+        _ATTEMPT_ROWS.limit(per_page).offset((page - 1) * per_page), {"user_id": user_id}
     ).all()
     return HistoryPage(
         [
@@ -126,18 +135,25 @@ class ScorePoint:
     percent: float
 
 
+_WEEK = (StudyDay.day + 3) // 7  # day 0, 1 January 1970, was a Thursday: week 0 starts on a Monday
+_WEEKS = (
+    select(_WEEK, func.sum(StudyDay.answers), func.sum(StudyDay.credit))
+    .where(
+        StudyDay.user_id == _USER,
+        StudyDay.day > bindparam("since"),
+        StudyDay.day <= bindparam("today"),
+    )
+    .group_by(_WEEK)
+    .order_by(_WEEK)
+)
+
+
 def score_over_time(session: Session, user_id: int, today: int) -> list[ScorePoint]:
     """The share of credit earned on graded answers, by week (by month past 26 weeks of history).
 
     Weeks (Monday to Sunday) are summed in SQL; months gather the weeks that start in them.
     """
-    week = (StudyDay.day + 3) // 7  # day 0, 1 January 1970, was a Thursday: week 0 starts on a Monday
-    rows = session.execute(
-        select(week, func.sum(StudyDay.answers), func.sum(StudyDay.credit))
-        .where(StudyDay.user_id == user_id, StudyDay.day > today - CHART_DAYS, StudyDay.day <= today)
-        .group_by(week)
-        .order_by(week)
-    ).all()
+    rows = session.execute(_WEEKS, {"user_id": user_id, "since": today - CHART_DAYS, "today": today}).all()
     if not rows:
         return []
     weekly = (today + 3) // 7 - rows[0][0] < WEEKLY_UP_TO_DAYS // 7
@@ -172,7 +188,45 @@ class Mastery:
 def mastery(
     session: Session, user_id: int, now: datetime, scheduler: Scheduler
 ) -> tuple[list[Mastery], list[Mastery]]:
-    """Mastery of every active fact and topic with active questions (three statements)."""
+    """Mastery of every active fact and topic with active questions (two statements).
+
+    Which questions a fact or topic has depends on the bank only: it is kept per process and
+    database under the bank's state token (see `bank_shape`), so only the user's cards are read.
+    """
+    shape = bank_shape(session)
+    recall = {
+        question_id: 0.0 if last_rating == Rating.Again else retrievability(scheduler, stability, last, now)
+        for question_id, stability, last, last_rating in session.execute(_CARDS, {"user_id": user_id})
+    }
+    return mastery_of(shape.facts, recall), mastery_of(shape.topics, recall)
+
+
+Group = tuple[str, str, tuple[int, ...]]  # key, title, active question ids
+
+
+@dataclass(frozen=True)
+class BankShape:
+    """The active questions of each active fact (in bank order) and of each topic (by title)."""
+
+    facts: list[Group]
+    topics: list[Group]
+
+
+_CARDS = select(
+    ReviewCard.question_id, ReviewCard.stability, ReviewCard.last_review, ReviewCard.last_rating
+).where(ReviewCard.user_id == bindparam("user_id"))
+_TOKEN = select(BankState.token).where(BankState.id == 1)
+_shapes: WeakKeyDictionary[Engine, tuple[str, BankShape]] = WeakKeyDictionary()
+
+
+def bank_shape(session: Session) -> BankShape:
+    """The bank's shape, read again only after a load changed the bank (one statement otherwise)."""
+    # The token first: what is read after it is at least as new (as in catalogue.listing).
+    token = session.execute(_TOKEN).scalar()
+    engine = session.get_bind()
+    kept = _shapes.get(engine)
+    if token is not None and kept is not None and kept[0] == token:
+        return kept[1]
     current = (
         select(Question.id.label("question_id"), QuestionVersion.id.label("version_id"))
         .join(
@@ -182,14 +236,6 @@ def mastery(
         .where(Question.retired_at.is_(None))
         .subquery()
     )
-    recall = {
-        question_id: 0.0 if last_rating == Rating.Again else retrievability(scheduler, stability, last, now)
-        for question_id, stability, last, last_rating in session.execute(
-            select(
-                ReviewCard.question_id, ReviewCard.stability, ReviewCard.last_review, ReviewCard.last_rating
-            ).where(ReviewCard.user_id == user_id)
-        )
-    }
     facts = session.execute(
         select(Fact.key, Fact.statement, current.c.question_id)
         .join(question_version_facts, question_version_facts.c.fact_id == Fact.id)
@@ -203,14 +249,27 @@ def mastery(
         .join(current, current.c.version_id == question_version_topics.c.question_version_id)
         .order_by(Topic.title)
     ).all()
-    return mastery_from(facts, recall), mastery_from(topics, recall)
+    shape = BankShape(grouped(facts), grouped(topics))
+    if token is not None:
+        _shapes[engine] = (token, shape)
+    return shape
+
+
+def grouped(rows: list[tuple[str, str, int]]) -> list[Group]:
+    """(key, title, question id) rows gathered per (key, title), in the order first seen."""
+    groups: dict[tuple[str, str], list[int]] = {}
+    for key, title, question_id in rows:
+        groups.setdefault((key, title), []).append(question_id)
+    return [(key, title, tuple(questions)) for (key, title), questions in groups.items()]
 
 
 def mastery_from(rows: list[tuple[str, str, int]], recall: dict[int, float]) -> list[Mastery]:
     """Per (key, title): the mean recall of its questions (rows: key, title, question id); unseen: 0."""
-    grouped: dict[tuple[str, str], list[int]] = {}
-    for key, title, question_id in rows:
-        grouped.setdefault((key, title), []).append(question_id)
+    return mastery_of(grouped(rows), recall)
+
+
+def mastery_of(groups: list[Group], recall: dict[int, float]) -> list[Mastery]:
+    """Per group: the mean recall of its questions; a question without a card counts 0."""
     return [
         Mastery(
             key,
@@ -219,7 +278,7 @@ def mastery_from(rows: list[tuple[str, str, int]], recall: dict[int, float]) -> 
             sum(1 for q in questions if q in recall),
             len(questions),
         )
-        for (key, title), questions in grouped.items()
+        for key, title, questions in groups
     ]
 
 
@@ -237,23 +296,37 @@ class Streak:
     studied_today: bool
 
 
-def streak(session: Session, user_id: int, today: int) -> Streak:
-    """The current streak, by grouping consecutive days in SQL (one statement)."""
-    ranked = (
-        select(
-            StudyDay.day,
-            (StudyDay.day + func.row_number().over(order_by=StudyDay.day.desc())).label("run"),
-        )
-        .where(StudyDay.user_id == user_id, StudyDay.day <= today)
-        .cte("ranked")
+_STUDIED = StudyDay.__table__.alias("studied")
+_BEFORE = StudyDay.__table__.alias("before")
+# The first day of the latest run: the latest studied day (up to today) whose day before was not studied.
+_RUN_START = (
+    select(_STUDIED.c.day)
+    .where(
+        _STUDIED.c.user_id == _USER,
+        _STUDIED.c.day <= bindparam("today"),
+        ~select(_BEFORE.c.day)
+        .where(_BEFORE.c.user_id == _USER, _BEFORE.c.day == _STUDIED.c.day - 1)
+        .exists(),
     )
-    latest_run = select(ranked.c.run).order_by(ranked.c.day.desc()).limit(1).scalar_subquery()
-    days, last = session.execute(
-        select(func.count(), func.max(ranked.c.day)).where(ranked.c.run == latest_run)
-    ).one()
+    .order_by(_STUDIED.c.day.desc())
+    .limit(1)
+    .scalar_subquery()
+)
+_STREAK = select(func.max(StudyDay.day), _RUN_START).where(
+    StudyDay.user_id == _USER, StudyDay.day <= bindparam("today")
+)
+
+
+def streak(session: Session, user_id: int, today: int) -> Streak:
+    """The current streak (one statement, reading the days of the latest run only).
+
+    Every day from the run's first day to the last studied day was studied, so the streak is
+    the span between them.
+    """
+    last, start = session.execute(_STREAK, {"user_id": user_id, "today": today}).one()
     if last is None or last < today - 1:
         return Streak(0, False)
-    return Streak(int(days), last == today)
+    return Streak(int(last) - int(start) + 1, last == today)
 
 
 @dataclass(frozen=True)
@@ -264,23 +337,27 @@ class DueCounts:
     next_due: datetime | None  # the earliest due time
 
 
+def _count(test: object) -> object:
+    return func.coalesce(func.sum(case((test, 1), else_=0)), 0)
+
+
+_DUE = (
+    select(
+        _count(ReviewCard.due <= bindparam("now", type_=ReviewCard.due.type)),
+        _count(ReviewCard.due < bindparam("end_today", type_=ReviewCard.due.type)),
+        _count(ReviewCard.due < bindparam("end_week", type_=ReviewCard.due.type)),
+        func.min(ReviewCard.due),
+    )
+    .join(Question, Question.id == ReviewCard.question_id)
+    .where(ReviewCard.user_id == _USER, Question.retired_at.is_(None))
+)
+
+
 def due_counts(session: Session, user_id: int, now: datetime) -> DueCounts:
     """How many active questions fall due now, today and this week (one statement)."""
     today = utc_day(now)
-    end_today, end_week = day_start(today + 1), day_start(today + 7)
-
-    def count_before(moment: datetime, inclusive: bool = False) -> object:
-        test = ReviewCard.due <= moment if inclusive else ReviewCard.due < moment
-        return func.coalesce(func.sum(case((test, 1), else_=0)), 0)
-
     due_now, due_today, due_week, first = session.execute(
-        select(
-            count_before(now, inclusive=True),
-            count_before(end_today),
-            count_before(end_week),
-            func.min(ReviewCard.due),
-        )
-        .join(Question, Question.id == ReviewCard.question_id)
-        .where(ReviewCard.user_id == user_id, Question.retired_at.is_(None))
+        _DUE,
+        {"user_id": user_id, "now": now, "end_today": day_start(today + 1), "end_week": day_start(today + 7)},
     ).one()
     return DueCounts(int(due_now), int(due_today), int(due_week), as_utc(first) if first else None)
