@@ -191,12 +191,12 @@ def _load(session: Session, bank: Bank, now: datetime | None) -> LoadReport:
         version_row=lambda z: {"definition": z.model_dump(mode="json")},
     )
     if report.changed_anything:
-        _new_state(session)
+        new_state(session)
     session.flush()
     return report
 
 
-def _new_state(session: Session) -> None:
+def new_state(session: Session) -> None:
     """Replace the bank's state token, so that what processes keep of the bank is read again."""
     token = uuid.uuid4().hex
     if session.execute(update(BankState).where(BankState.id == 1).values(token=token)).rowcount == 0:
