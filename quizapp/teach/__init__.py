@@ -34,6 +34,6 @@ def index() -> str:
 
 
 def init_app(app: Flask) -> None:
-    from . import catalogue  # noqa: F401
+    from . import bank_edits, catalogue  # noqa: F401
 
     app.register_blueprint(bp)
