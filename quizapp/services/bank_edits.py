@@ -7,12 +7,13 @@ never commit; problems come back as `EditErrors`, one list of messages per form 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ..bank import schema
@@ -67,6 +68,15 @@ def _validated(model: type[BaseModel], data: dict[str, Any], fields: dict[str, s
                 message = f"line {loc[1] + 1}{where}: {message}"
             _add(errors, name, message)
         return None
+
+
+def _flush_new(session: Session, name: str, message: str) -> None:
+    """Flush a new row; a unique id taken meanwhile (another request) is a form error, not a crash."""
+    try:
+        session.flush()
+    except IntegrityError:
+        session.rollback()
+        raise EditErrors({name: [message]}) from None
 
 
 # --- sources ------------------------------------------------------------------------------------
@@ -130,8 +140,8 @@ def create_source(session: Session, values: SourceValues) -> Source:
         raise EditErrors(errors)
     source = Source(**_source_columns(record))
     session.add(source)
+    _flush_new(session, "key", f"a source with id {key!r} already exists")
     new_state(session)
-    session.flush()
     return source
 
 
@@ -162,7 +172,7 @@ def update_source(session: Session, source_id: int, values: SourceValues) -> Sou
     if source is None:
         raise NotFound(source_id)
     errors: dict[str, list[str]] = {}
-    values.key = source.key
+    values = replace(values, key=source.key)
     record = _source_record(values, errors)
     kept = {s["id"] for s in parse_sections(values.sections)[0]}
     for message in _sections_in_use(session, source, {s["id"] for s in source.sections} - kept):
@@ -216,7 +226,7 @@ def create_fact(session: Session, source_id: int, values: FactValues, now: datet
         web_edited_at=now or utcnow(),
     )
     session.add(fact)
-    session.flush()
+    _flush_new(session, "key", f"a fact with id {key!r} already exists")
     session.add(
         FactVersion(
             fact_id=fact.id,
@@ -242,7 +252,7 @@ def update_fact(
     if fact is None:
         raise NotFound(fact_id)
     errors: dict[str, list[str]] = {}
-    values.key = fact.key
+    values = replace(values, key=fact.key)
     record = _fact_record(fact.source, values, errors)
     if errors or record is None:
         raise EditErrors(errors)
