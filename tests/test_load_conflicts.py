@@ -9,7 +9,7 @@ from sqlalchemy import select
 from quizapp.extensions import db
 from quizapp.models import WEB_ORIGIN, Fact, FactVersion, Question, QuestionVersion, Source
 from quizapp.services import bank_edits as edits
-from quizapp.services import teach_catalogue as catalogue
+from quizapp.services import teach_questions
 
 from .factories import bank, write_bank
 from .test_taking import Page
@@ -126,7 +126,7 @@ def test_a_question_retired_in_the_browser_stays_retired(app, runner, tmp_path):
     path = write_bank(tmp_path / "bank.yaml", data)
     run_load(runner, path)
     q1 = db.session.scalar(select(Question.id).where(Question.key == "q1"))
-    catalogue.retire_question(db.session, q1)
+    teach_questions.retire_question(db.session, q1)
     db.session.commit()
 
     output = run_load(runner, path)  # the same file would have restored it

@@ -6,39 +6,25 @@ page of rows, and one query per kind of related row (topics, facts) for the whol
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, and_, delete, exists, func, or_, select
+from sqlalchemy import Select, and_, exists, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from ..bank.load import new_state
 from ..models import (
     WEB_ORIGIN,
-    Answer,
     Fact,
     Question,
     QuestionVersion,
-    Slot,
     Source,
     Topic,
     question_version_facts,
     question_version_topics,
-    utcnow,
 )
-from ..review_models import ReviewCard, ReviewLog
 
 PER_PAGE = 50
 PROMPT_START = 80
-
-
-class CatalogueError(Exception):
-    """A change the catalogue refuses, with a message for the teacher."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 @dataclass
@@ -124,34 +110,13 @@ class SourceRow:
     facts: int
 
 
-@dataclass
-class VersionRow:
-    number: int
-    created_at: datetime
-    hash_prefix: str
-    answers: int
-
-
-@dataclass
-class QuestionDetail:
-    id: int
-    key: str
-    retired: bool
-    origin: str
-    web_edited: bool
-    current: QuestionVersion
-    topics: list[str]
-    facts: list[str]
-    versions: list[VersionRow] = field(default_factory=list)
-    deletable: bool = False
-
-
 def _start(text: str, length: int = PROMPT_START) -> str:
     text = " ".join(text.split())
     return text if len(text) <= length else text[: length - 1] + "…"
 
 
-def _origin(origin_file: str) -> str:
+def origin_label(origin_file: str) -> str:
+    """The origin as the teacher area shows it: the bank file's name, or "web"."""
     return "web" if origin_file == WEB_ORIGIN else origin_file
 
 
@@ -227,7 +192,7 @@ def list_questions(
             difficulty=v.difficulty,
             version=q.version,
             retired=q.retired_at is not None,
-            origin=_origin(q.origin_file),
+            origin=origin_label(q.origin_file),
             web_edited=q.web_edited_at is not None,
         )
         for q, v in rows
@@ -260,7 +225,7 @@ def list_facts(session: Session, filters: FactFilters, page: int = 1, per_page: 
             draft=f.draft,
             version=f.version,
             retired=f.retired_at is not None,
-            origin=_origin(f.origin_file),
+            origin=origin_label(f.origin_file),
             web_edited=f.web_edited_at is not None,
         )
         for f, source_key in rows
@@ -294,112 +259,3 @@ def choices(session: Session) -> dict[str, list[tuple[str, str]]]:
         "topics": [(k, f"{t} ({k})") for k, t in topics],
         "sources": [(k, f"{t} ({k})") for k, t in sources],
     }
-
-
-# --- one question ---------------------------------------------------------------------------------
-
-
-def _version_ids(question_id: int) -> Select:
-    return select(QuestionVersion.id).where(QuestionVersion.question_id == question_id)
-
-
-def _ever_used(session: Session, question_id: int) -> bool:
-    """Whether anybody was ever shown or answered any version of the question."""
-    ids = _version_ids(question_id)
-    return bool(
-        session.scalar(
-            select(
-                or_(
-                    exists().where(Answer.question_version_id.in_(ids)),
-                    exists().where(Slot.question_version_id.in_(ids)),
-                    exists().where(ReviewCard.question_id == question_id),
-                    exists().where(ReviewLog.question_id == question_id),
-                )
-            )
-        )
-    )
-
-
-def question_detail(session: Session, question_id: int) -> QuestionDetail | None:
-    """A question, its current version and its history with answer counts; None if unknown."""
-    question = session.get(Question, question_id)
-    if question is None:
-        return None
-    answers = (
-        select(Answer.question_version_id, func.count().label("n"))
-        .where(Answer.question_version_id.in_(_version_ids(question_id)))
-        .group_by(Answer.question_version_id)
-        .subquery()
-    )
-    rows = session.execute(
-        select(QuestionVersion, func.coalesce(answers.c.n, 0))
-        .outerjoin(answers, answers.c.question_version_id == QuestionVersion.id)
-        .where(QuestionVersion.question_id == question_id)
-        .options(selectinload(QuestionVersion.topics), selectinload(QuestionVersion.facts))
-        .order_by(QuestionVersion.number.desc())
-    ).all()
-    current = next(v for v, _n in rows if v.number == question.version)
-    return QuestionDetail(
-        id=question.id,
-        key=question.key,
-        retired=question.retired_at is not None,
-        origin=_origin(question.origin_file),
-        web_edited=question.web_edited_at is not None,
-        current=current,
-        topics=sorted(t.key for t in current.topics),
-        facts=sorted(f.key for f in current.facts),
-        versions=[VersionRow(v.number, v.created_at, v.content_hash[:10], int(n)) for v, n in rows],
-        deletable=not _ever_used(session, question_id),
-    )
-
-
-def _question(session: Session, question_id: int) -> Question:
-    question = session.get(Question, question_id)
-    if question is None:
-        raise CatalogueError("There is no such question.")
-    return question
-
-
-def retire_question(session: Session, question_id: int, now: datetime | None = None) -> Question:
-    """Retire a question: it is no longer drawn for quizzes, its history stays."""
-    question = _question(session, question_id)
-    if question.retired_at is None:
-        question.retired_at = now or utcnow()
-        question.web_edited_at = now or utcnow()  # a file load must not restore it silently
-        new_state(session)
-    session.flush()
-    return question
-
-
-def restore_question(session: Session, question_id: int, now: datetime | None = None) -> Question:
-    """Bring a retired question back."""
-    question = _question(session, question_id)
-    if question.retired_at is not None:
-        question.retired_at = None
-        question.web_edited_at = now or utcnow()
-        new_state(session)
-    session.flush()
-    return question
-
-
-def delete_question(session: Session, question_id: int) -> str:
-    """Delete a question nobody ever saw or answered, with its versions; return its key."""
-    question = _question(session, question_id)
-    if _ever_used(session, question_id):
-        raise CatalogueError(
-            f"{question.key} has been shown or answered, so its history must stay: retire it instead."
-        )
-    ids = _version_ids(question_id)
-    session.execute(
-        delete(question_version_facts).where(question_version_facts.c.question_version_id.in_(ids))
-    )
-    session.execute(
-        delete(question_version_topics).where(question_version_topics.c.question_version_id.in_(ids))
-    )
-    session.execute(delete(QuestionVersion).where(QuestionVersion.question_id == question_id))
-    key = question.key
-    session.expunge(question)
-    session.execute(delete(Question).where(Question.id == question_id))
-    new_state(session)
-    session.flush()
-    return key

@@ -10,6 +10,7 @@ from werkzeug.wrappers import Response
 from ..extensions import db
 from ..forms import ButtonForm
 from ..services import teach_catalogue as catalogue
+from ..services import teach_questions as questions_service
 from . import bp
 from .catalogue_forms import FactFilterForm, QuestionFilterForm, options, valid_values
 
@@ -56,7 +57,7 @@ def sources() -> str:
 
 @bp.get("/questions/<int:question_id>")
 def question(question_id: int) -> str:
-    detail = catalogue.question_detail(db.session, question_id)
+    detail = questions_service.question_detail(db.session, question_id)
     if detail is None:
         abort(404)
     return render_template("teach/question.html", q=detail, button=ButtonForm())
@@ -68,30 +69,30 @@ def _change(question_id: int, action: Any, done: str) -> Response:
         abort(400)
     try:
         result = action(db.session, question_id)
-    except catalogue.CatalogueError as error:
+    except questions_service.CatalogueError as error:
         db.session.rollback()
-        if db.session.get(catalogue.Question, question_id) is None:
+        if db.session.get(questions_service.Question, question_id) is None:
             abort(404)
         flash(error.message, "error")
         return redirect(url_for("teach.question", question_id=question_id))
     db.session.commit()
     key = result if isinstance(result, str) else result.key
     flash(done.format(key=key), "info")
-    if action is catalogue.delete_question:
+    if action is questions_service.delete_question:
         return redirect(url_for("teach.questions"))
     return redirect(url_for("teach.question", question_id=question_id))
 
 
 @bp.post("/questions/<int:question_id>/retire")
 def retire_question(question_id: int) -> Response:
-    return _change(question_id, catalogue.retire_question, "{key} is retired.")
+    return _change(question_id, questions_service.retire_question, "{key} is retired.")
 
 
 @bp.post("/questions/<int:question_id>/restore")
 def restore_question(question_id: int) -> Response:
-    return _change(question_id, catalogue.restore_question, "{key} is active again.")
+    return _change(question_id, questions_service.restore_question, "{key} is active again.")
 
 
 @bp.post("/questions/<int:question_id>/delete")
 def delete_question(question_id: int) -> Response:
-    return _change(question_id, catalogue.delete_question, "{key} is deleted.")
+    return _change(question_id, questions_service.delete_question, "{key} is deleted.")
