@@ -66,12 +66,15 @@ def check_command(paths: tuple[Path, ...], strict: bool, as_json: bool) -> None:
 @click.command("load")
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--strict", is_flag=True, help="Refuse banks that have warnings too.")
+@click.option(
+    "--overwrite", is_flag=True, help="Replace records edited in the browser with the files' versions."
+)
 @with_appcontext
-def load_command(paths: tuple[Path, ...], strict: bool) -> None:
+def load_command(paths: tuple[Path, ...], strict: bool, overwrite: bool) -> None:
     """Check bank files and load them into the database, all or nothing."""
     upgrade_database()
     try:
-        _bank, report = load_paths(db.session, _paths(paths), strict=strict)
+        _bank, report = load_paths(db.session, _paths(paths), strict=strict, overwrite=overwrite)
     except BankError as error:
         for problem in error.problems:
             click.echo(str(problem), err=True)
@@ -87,7 +90,9 @@ def load_command(paths: tuple[Path, ...], strict: bool) -> None:
         sys.exit(130)
     for line in report.lines():
         click.echo(line)
-    if not report.changed_anything:
+    for conflict in report.conflicts:
+        click.echo(conflict.line())
+    if not report.changed_anything and not report.conflicts:
         click.echo("nothing changed: the database already holds these banks")
 
 

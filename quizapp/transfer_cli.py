@@ -46,6 +46,8 @@ def _print_result(result: ImportResult, dry_run: bool) -> None:
     if result.report is not None:
         for line in result.report.lines():
             click.echo(line)
+        for conflict in result.report.conflicts:
+            click.echo(conflict.line())
         if dry_run:
             click.echo("dry run: nothing was written")
         elif not result.report.changed_anything:

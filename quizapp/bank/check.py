@@ -10,7 +10,7 @@ from typing import Any
 from pydantic import TypeAdapter, ValidationError
 
 from . import schema
-from .messages import kind_of, translate, unknown_key
+from .messages import kind_of, translate, unknown_key, unknown_section
 from .parse import ParsedFile, Path_, format_path, parse_file
 from .problems import Problem
 from .selection import selects
@@ -252,7 +252,7 @@ def _check_across(bank: Bank, parsed: dict[str, ParsedFile], ids: dict[str, set[
                 report(
                     bf,
                     ("facts", index, "section"),
-                    f"unknown section {fact.section!r}; the source's sections are {', '.join(sorted(known))}",
+                    unknown_section(fact.section, known),
                 )
 
     all_questions: list[Any] = []

@@ -5,6 +5,11 @@ leaves the database as it was. Records are compared by a hash of their content:
 an unchanged record costs no write, a changed one gets a new version row, and one
 missing from the file it came from is retired (never deleted).
 
+A record edited in the browser (`web_edited_at` set) is never overwritten silently: when
+the file brings content the database never had, the web version is kept and the load
+reports a conflict; `overwrite=True` takes the file's version and clears the mark.
+Records made in the browser (`origin_file` WEB_ORIGIN) are never retired by a file load.
+
 Writes are bulk statements (one executemany per table) so that loading thousands
 of questions costs little more than inserting the rows by hand.
 """
@@ -19,10 +24,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select, text, update
+from sqlalchemy import insert, null, select, text, update
 from sqlalchemy.orm import Session
 
 from ..models import (
+    WEB_ORIGIN,
     BankState,
     Fact,
     FactVersion,
@@ -38,6 +44,7 @@ from ..models import (
 )
 from . import schema
 from .check import Bank
+from .conflicts import Conflict, WebEdits, known_hashes
 from .problems import BankError
 
 QUESTION_COMMON = {"id", "type", "prompt", "explanation", "facts", "topics", "difficulty", "marks"}
@@ -56,12 +63,15 @@ class Counts:
     def total(self) -> int:
         return self.added + self.changed + self.unchanged + self.restored
 
+    kept: int = 0  # edited in the browser, kept although the file differs
+
     def line(self, noun: str) -> str:
         text = (
             f"{self.total} {noun}: {self.added} added, {self.changed} changed, "
             f"{self.unchanged} unchanged, {self.retired} retired"
         )
-        return text + (f", {self.restored} restored" if self.restored else "")
+        text += f", {self.restored} restored" if self.restored else ""
+        return text + (f", {self.kept} kept from the browser" if self.kept else "")
 
 
 @dataclass
@@ -71,6 +81,7 @@ class LoadReport:
     facts: Counts = field(default_factory=Counts)
     questions: Counts = field(default_factory=Counts)
     quizzes: Counts = field(default_factory=Counts)
+    conflicts: list[Conflict] = field(default_factory=list)
 
     @property
     def changed_anything(self) -> bool:
@@ -116,8 +127,13 @@ def question_parts(question: Any) -> dict[str, Any]:
     }
 
 
-def load_bank(session: Session, bank: Bank, now: datetime | None = None) -> LoadReport:
-    """Load a checked bank; raise BankError if it has errors. Flushes, never commits."""
+def load_bank(
+    session: Session, bank: Bank, now: datetime | None = None, *, overwrite: bool = False
+) -> LoadReport:
+    """Load a checked bank; raise BankError if it has errors. Flushes, never commits.
+
+    `overwrite` replaces records edited in the browser with the file's version.
+    """
     if bank.errors:
         raise BankError(bank.errors)
     # The load makes many short-lived rows while the whole parsed bank stays alive, so the
@@ -125,13 +141,13 @@ def load_bank(session: Session, bank: Bank, now: datetime | None = None) -> Load
     collecting = gc.isenabled()
     gc.disable()
     try:
-        return _load(session, bank, now)
+        return _load(session, bank, now, overwrite)
     finally:
         if collecting:
             gc.enable()
 
 
-def _load(session: Session, bank: Bank, now: datetime | None) -> LoadReport:
+def _load(session: Session, bank: Bank, now: datetime | None, overwrite: bool) -> LoadReport:
     now = now or utcnow()
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": LOAD_LOCK_ID})
@@ -139,6 +155,7 @@ def _load(session: Session, bank: Bank, now: datetime | None) -> LoadReport:
     source_ids = _load_sources(session, bank, report.sources)
     topic_ids = _load_topics(session, bank, report.topics)
     scope = {(source_ids[bf.source_id], bf.name) for bf in bank.files}
+    web = WebEdits(overwrite, report.conflicts)
 
     facts = [(bf, f, record_hash(f)) for bf in bank.files for f in bf.facts]
     fact_ids = _load_versioned(
@@ -151,6 +168,7 @@ def _load(session: Session, bank: Bank, now: datetime | None) -> LoadReport:
         scope,
         now,
         report.facts,
+        web.of("facts"),
         row=lambda f: {"section": f.section, "statement": f.statement, "draft": f.draft},
         version_row=lambda f: {"section": f.section, "statement": f.statement},
     )
@@ -170,6 +188,7 @@ def _load(session: Session, bank: Bank, now: datetime | None) -> LoadReport:
         scope,
         now,
         report.questions,
+        web.of("questions"),
         row=lambda q: {},
         version_row=lambda q: {k: v for k, v in question_parts(q).items() if k not in ("facts", "topics")},
         created=new_versions,
@@ -187,16 +206,17 @@ def _load(session: Session, bank: Bank, now: datetime | None) -> LoadReport:
         scope,
         now,
         report.quizzes,
+        web.of("quizzes"),
         row=_quiz_row,
         version_row=lambda z: {"definition": z.model_dump(mode="json")},
     )
     if report.changed_anything:
-        _new_state(session)
+        new_state(session)
     session.flush()
     return report
 
 
-def _new_state(session: Session) -> None:
+def new_state(session: Session) -> None:
     """Replace the bank's state token, so that what processes keep of the bank is read again."""
     token = uuid.uuid4().hex
     if session.execute(update(BankState).where(BankState.id == 1).values(token=token)).rowcount == 0:
@@ -280,6 +300,7 @@ def _load_versioned(
     scope: set[tuple[int, str]],
     now: datetime,
     counts: Counts,
+    web: WebEdits,
     *,
     row: Any,
     version_row: Any,
@@ -289,6 +310,8 @@ def _load_versioned(
 
     `created` collects (version id, record) for every version row written.
     """
+    editable = hasattr(model, "web_edited_at")  # quizzes are not edited in the browser (yet)
+    edited_at = model.web_edited_at if editable else null().label("web_edited_at")
     existing = {
         r.key: r
         for r in session.execute(
@@ -300,9 +323,11 @@ def _load_versioned(
                 model.retired_at,
                 model.source_id,
                 model.origin_file,
+                edited_at,
             )
         )
     }
+    known = known_hashes(session, model, version_model, parent_column) if editable else {}
     new_rows, new_records = [], []
     updates: list[dict[str, Any]] = []
     versions: list[dict[str, Any]] = []
@@ -316,9 +341,20 @@ def _load_versioned(
             counts.added += 1
             continue
         moved = (old.source_id, old.origin_file) != (place["source_id"], place["origin_file"])
+        if old.web_edited_at is not None:
+            if web.overwrite:
+                place["web_edited_at"] = None
+            elif old.content_hash == digest or digest in known.get(old.id, ()):
+                # The file holds what the database had before the web edit: nothing new to weigh.
+                counts.unchanged += 1
+                continue
+            else:
+                web.conflicts.append(Conflict(web.kind, old.key))
+                counts.kept += 1
+                continue
         if old.content_hash == digest and old.retired_at is None:
             counts.unchanged += 1
-            if moved:
+            if moved or "web_edited_at" in place:
                 updates.append({"id": old.id, **place})
             continue
         change = {"id": old.id, "retired_at": None, **place}
@@ -355,9 +391,16 @@ def _load_versioned(
 
     incoming_keys = {record.id for _, record, _ in incoming}
     for key, old in existing.items():
-        if old.retired_at is None and key not in incoming_keys and (old.source_id, old.origin_file) in scope:
-            updates.append({"id": old.id, "retired_at": now})
-            counts.retired += 1
+        if old.retired_at is not None or key in incoming_keys or old.origin_file == WEB_ORIGIN:
+            continue
+        if (old.source_id, old.origin_file) not in scope:
+            continue
+        if old.web_edited_at is not None and not web.overwrite:
+            web.conflicts.append(Conflict(web.kind, key, absent_from=old.origin_file))
+            counts.kept += 1
+            continue
+        updates.append({"id": old.id, "retired_at": now, **({"web_edited_at": None} if editable else {})})
+        counts.retired += 1
 
     if updates:
         session.execute(update(model), updates)

@@ -38,6 +38,22 @@ def translate(parsed: ParsedFile, base: Path_, error: ValidationError, kind: str
     return problems
 
 
+def record_messages(error: ValidationError, model: type[BaseModel]) -> list[tuple[tuple[Any, ...], str]]:
+    """Each problem of validating one record of `model` (not read from a file): (location, message)."""
+    found = []
+    for item in error.errors(include_url=False):
+        loc = tuple(item["loc"])
+        pair = (loc, _message(item, model, list(loc)))
+        if pair not in found:
+            found.append(pair)
+    return found
+
+
+def unknown_section(section: str, known: typing.Iterable[str]) -> str:
+    """The message for a fact whose section its source does not have."""
+    return f"unknown section {section!r}; the source's sections are {', '.join(sorted(known))}"
+
+
 def _root_model(kind: str, data: Any) -> type[BaseModel] | None:
     if kind == "questions":
         qtype = data.get("type") if isinstance(data, dict) else None

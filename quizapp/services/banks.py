@@ -12,13 +12,18 @@ from ..bank.load import LoadReport, load_bank
 from ..models import Question
 
 
-def load_paths(session: Session, paths: list[Path], strict: bool = False) -> tuple[Bank, LoadReport]:
-    """Check `paths` and load them, committing only if everything succeeds."""
+def load_paths(
+    session: Session, paths: list[Path], strict: bool = False, overwrite: bool = False
+) -> tuple[Bank, LoadReport]:
+    """Check `paths` and load them, committing only if everything succeeds.
+
+    `overwrite` replaces records edited in the browser with the files' versions.
+    """
     bank = check_paths(paths)
     if not bank.ok(strict):
         raise BankError(bank.problems if strict else bank.errors)
     try:
-        report = load_bank(session, bank)
+        report = load_bank(session, bank, overwrite=overwrite)
         session.commit()
     except BaseException:
         session.rollback()

@@ -1,0 +1,136 @@
+"""Sources and facts created and edited in the browser."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import abort, flash, redirect, render_template, request, url_for
+
+from ..extensions import db
+from ..models import Fact, Source
+from ..services import bank_edits as edits
+from . import bp
+from .bank_edit_forms import FactForm, SourceForm
+from .catalogue_forms import options
+
+
+def _show_errors(form: Any, errors: dict[str, list[str]]) -> None:
+    for name, messages in errors.items():
+        field = form._fields.get(name)
+        if field is None:  # a rule about a field this form does not show (the fixed id)
+            flash(" ".join(messages), "error")
+        else:
+            field.errors = [*field.errors, *messages]
+
+
+def _source_values(form: SourceForm) -> edits.SourceValues:
+    return edits.SourceValues(
+        form.key.data or "",
+        form.title.data or "",
+        form.origin.data or "",
+        form.licence.data or "",
+        form.sections.data or "",
+    )
+
+
+@bp.route("/sources/new", methods=["GET", "POST"])
+def new_source() -> Any:
+    form = SourceForm()
+    if form.validate_on_submit():
+        try:
+            source = edits.create_source(db.session, _source_values(form))
+        except edits.EditErrors as error:
+            db.session.rollback()
+            _show_errors(form, error.errors)
+        else:
+            db.session.commit()
+            flash(f"Source {source.key} is saved.", "info")
+            return redirect(url_for("teach.sources"))
+    return render_template("teach/source_form.html", form=form, source=None)
+
+
+@bp.route("/sources/<int:source_id>/edit", methods=["GET", "POST"])
+def edit_source(source_id: int) -> Any:
+    source = db.session.get(Source, source_id) or abort(404)
+    form = SourceForm(
+        data=None
+        if request.method == "POST"
+        else {
+            "title": source.title,
+            "origin": source.origin,
+            "licence": source.licence,
+            "sections": edits.sections_text(source.sections),
+        }
+    )
+    del form.key
+    if form.validate_on_submit():
+        values = edits.SourceValues(
+            source.key,
+            form.title.data or "",
+            form.origin.data or "",
+            form.licence.data or "",
+            form.sections.data or "",
+        )
+        try:
+            edits.update_source(db.session, source_id, values)
+        except edits.EditErrors as error:
+            db.session.rollback()
+            _show_errors(form, error.errors)
+        else:
+            db.session.commit()
+            flash(f"Source {source.key} is saved.", "info")
+            return redirect(url_for("teach.sources"))
+    return render_template("teach/source_form.html", form=form, source=source)
+
+
+def _section_choices(form: FactForm, source: Source) -> None:
+    pairs = [(s["id"], f"{s['title']} ({s['id']})") for s in source.sections]
+    if form.section.data and form.section.data not in {s["id"] for s in source.sections}:
+        pairs.append((form.section.data, f"{form.section.data} (not a section of this source)"))
+    form.section.choices = options(pairs)
+
+
+@bp.route("/facts/new", methods=["GET", "POST"])
+def new_fact() -> Any:
+    key = request.args.get("source", "")
+    source = db.session.scalar(db.select(Source).where(Source.key == key)) if key else None
+    if source is None:
+        sources = db.session.execute(db.select(Source.key, Source.title).order_by(Source.key)).all()
+        return render_template("teach/fact_source.html", sources=sources, unknown=bool(key))
+    form = FactForm()
+    _section_choices(form, source)
+    if form.validate_on_submit():
+        values = edits.FactValues(form.key.data or "", form.section.data or "", form.statement.data or "")
+        try:
+            fact = edits.create_fact(db.session, source.id, values)
+        except edits.EditErrors as error:
+            db.session.rollback()
+            _show_errors(form, error.errors)
+        else:
+            db.session.commit()
+            flash(f"Fact {fact.key} is saved.", "info")
+            return redirect(url_for("teach.facts", source=source.key, status="all"))
+    return render_template("teach/fact_form.html", form=form, source=source, fact=None)
+
+
+@bp.route("/facts/<int:fact_id>/edit", methods=["GET", "POST"])
+def edit_fact(fact_id: int) -> Any:
+    fact = db.session.get(Fact, fact_id) or abort(404)
+    source = fact.source
+    form = FactForm(
+        data=None if request.method == "POST" else {"section": fact.section, "statement": fact.statement}
+    )
+    del form.key
+    _section_choices(form, source)
+    if form.validate_on_submit():
+        values = edits.FactValues(fact.key, form.section.data or "", form.statement.data or "")
+        try:
+            _fact, changed = edits.update_fact(db.session, fact_id, values)
+        except edits.EditErrors as error:
+            db.session.rollback()
+            _show_errors(form, error.errors)
+        else:
+            db.session.commit()
+            flash(f"Fact {fact.key} is saved." if changed else f"Nothing changed in fact {fact.key}.", "info")
+            return redirect(url_for("teach.facts", source=source.key, status="all"))
+    return render_template("teach/fact_form.html", form=form, source=source, fact=fact)
