@@ -317,3 +317,22 @@ def test_the_type_is_chosen_first(teacher):
     form = next(f for f in page.forms if f.method == "get" and "/teach/questions/new" in f.action)
     assert {c.value for c in form.controls if c.name == "type"} == set(QUESTION_TYPES)
     assert teacher.get("/teach/questions/new?type=essay").status == 200
+
+
+def test_the_saved_version_is_previewed_and_web_questions_are_exported(teacher, runner, snapshot, tmp_path):
+    question_id = create(teacher, "ordering", "Put them in order")
+    before = snapshot()
+    page = teacher.get(f"/teach/questions/{question_id}/preview")
+    preview = page.html.split('class="preview"', 1)[1]
+    assert "Put them in order" in preview and 'name="try-position_0"' in preview
+    fields = {f"try-position_{d}": "" for d in range(3)}
+    labels = {page.label_of(c): c.name for c in page.form("/teach/questions/").controls if "try-" in c.name}
+    fields.update({labels["one"]: "1", labels["two"]: "2", labels["three"]: "3"})
+    page = Page(post(teacher, page, fields, "try"))
+    assert page.html.split('class="feedback', 1)[1].split("</h3>")[0].strip().endswith("Right")
+    assert snapshot() == before
+
+    result = runner.invoke(args=["export", "--format", "yaml", "-o", f"{tmp_path / 'out'}/"])
+    assert result.exit_code == 0, result.output
+    written = "".join(p.read_text() for p in (tmp_path / "out").rglob("*") if p.is_file())
+    assert "id: put-them-in-order" in written and "- one" in written

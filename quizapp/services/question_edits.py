@@ -178,6 +178,7 @@ def create(session: Session, checked: Checked, source_id: int) -> int:
 
 def update(session: Session, question: Question, checked: Checked, now: datetime | None = None) -> bool:
     """Write a new version when the record changed; False (and no write) when it did not."""
+    session.refresh(question, with_for_update=True)  # two saves at once: the second waits, then numbers after
     current = current_record(session, question)
     record = checked.record
     # The form lists facts and topics in its own order and marks as typed: an unchanged

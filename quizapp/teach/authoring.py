@@ -53,6 +53,21 @@ def edit_question(question_id: int) -> Any:
     return _editor(QuestionForm(data=initial), current.type, source, question)
 
 
+@bp.get("/questions/<int:question_id>/preview")
+def preview_question(question_id: int) -> Any:
+    """The edit page with the current version previewed below it, ready to be answered."""
+    question = db.session.get(Question, question_id)
+    if question is None:
+        abort(404)
+    current = edits.current_record(db.session, question)
+    source = db.session.get(Source, question.source_id)
+    form = QuestionForm(data=form_data(current))
+    _fill_choices(form, source)
+    form.errors_at = {}
+    preview = _preview(edits.Checked(record=current), source, try_it=False)
+    return _render(form, current.type, source, question, preview=preview)
+
+
 def _chosen_source(sources: list[Source], key: str | None) -> Source | None:
     if len(sources) == 1 and not key:
         return sources[0]
