@@ -6,10 +6,10 @@ import re
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from quizapp.extensions import db
-from quizapp.models import WEB_ORIGIN, Answer, Fact, Question, QuestionVersion
+from quizapp.models import WEB_ORIGIN, Answer, Fact, Question, QuestionVersion, utcnow
 
 from .factories import QUESTION_TYPES, write_bank
 from .test_accounts import PASSWORD, sign_in
@@ -336,3 +336,15 @@ def test_the_saved_version_is_previewed_and_web_questions_are_exported(teacher, 
     assert result.exit_code == 0, result.output
     written = "".join(p.read_text() for p in (tmp_path / "out").rglob("*") if p.is_file())
     assert "id: put-them-in-order" in written and "- one" in written
+
+
+def test_a_cited_fact_stays_on_the_edit_page_after_it_is_retired(teacher):
+    db.session.execute(update(Fact).where(Fact.key == "f1").values(retired_at=utcnow()))
+    db.session.commit()
+    question_id = db.session.scalar(select(Question.id).where(Question.key == "q1"))
+    db.session.rollback()
+    page = teacher.get(f"/teach/questions/{question_id}/edit")
+    assert page.form("/teach/questions/").value("facts") == "f1"
+    assert "Statement of f2." in page.text
+    assert post(teacher, page, {}, "save").status_code == 302
+    assert db.session.get(Question, question_id).version == 1

@@ -81,12 +81,11 @@ def topics(session: Session) -> list[tuple[str, str]]:
     return [(t.key, t.title) for t in session.scalars(select(Topic).order_by(Topic.title, Topic.id))]
 
 
-def facts_of(session: Session, source_id: int) -> list[tuple[str, str]]:
-    """(id, statement) of the source's active facts."""
+def facts_of(session: Session, source_id: int, cited: list[str] | None = None) -> list[tuple[str, str]]:
+    """(id, statement) of the source's active facts, and of the `cited` ones wherever they are."""
+    mine = (Fact.source_id == source_id) & Fact.retired_at.is_(None)
     rows = session.execute(
-        select(Fact.key, Fact.statement)
-        .where(Fact.source_id == source_id, Fact.retired_at.is_(None))
-        .order_by(Fact.id)
+        select(Fact.key, Fact.statement).where(mine | Fact.key.in_(cited or [])).order_by(Fact.id)
     )
     return [(key, statement) for key, statement in rows]
 

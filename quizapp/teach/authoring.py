@@ -127,7 +127,9 @@ def _fact_field(loc: tuple[Any, ...]) -> str:
 
 def _fill_choices(form: QuestionForm, source: Source) -> None:
     form.topics.choices = choices(edits.topics(db.session))
-    form.facts.choices = choices(edits.facts_of(db.session, source.id))
+    # a fact the question cites stays listed even if retired or of another source
+    cited = list(form.facts.data or [])
+    form.facts.choices = choices(edits.facts_of(db.session, source.id, cited))
     form.new_fact_section.choices = choices((s["id"], s["title"]) for s in source.sections)
 
 
