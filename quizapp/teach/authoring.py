@@ -6,6 +6,7 @@ import random
 from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from sqlalchemy.exc import IntegrityError
 from werkzeug.wrappers import Response
 
 from .. import answer_forms, grading
@@ -100,7 +101,6 @@ def _editor(form: QuestionForm, qtype: str, source: Source, question: Question |
         new=question is None,
         new_fact=new_fact,
     )
-    db.session.rollback()  # nothing was written: end the read (SQLite takes its lock up front)
     if checked.problems:
         for part, loc, message in checked.problems:
             name = field_name(form, qtype, loc) if part == "question" else _fact_field(loc)
@@ -108,7 +108,12 @@ def _editor(form: QuestionForm, qtype: str, source: Source, question: Question |
         return _render(form, qtype, source, question), 422
     if go == "save":
         if question is None:
-            question_id = edits.create(db.session, checked, source.id)
+            try:
+                question_id = edits.create(db.session, checked, source.id)
+            except IntegrityError:  # another teacher took the id (or the new fact's) meanwhile
+                db.session.rollback()
+                form.errors_at["key"] = ["This id was taken a moment ago: save again for a new one."]
+                return _render(form, qtype, source, question), 409
             message = "Question saved."
         else:
             question_id = question.id
