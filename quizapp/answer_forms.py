@@ -55,13 +55,15 @@ def build_form(
     layout: dict[str, Any],
     formdata: Any = None,
     initial: dict[str, Any] | None = None,
+    **options: Any,
 ) -> AnswerForm:
     """The answer form for this question and display order, bound to `formdata`.
 
     Form classes are made once per shape (type and number of fields) and kept; what
     depends on the question and its display order (labels, choices) is set per form.
+    `options` go to the form (the teacher's preview nests one, prefixed and without CSRF).
     """
-    form = _form_class(_shape(qtype, data))(formdata=formdata, data=initial)
+    form = _form_class(_shape(qtype, data))(formdata=formdata, data=initial, **options)
     if qtype in ("single_choice", "multiple_choice"):
         options = data["options"]
         form.answer_fields()[0].choices = _choices(

@@ -54,7 +54,7 @@ def test_statements_do_not_grow_with_the_history(app, count_queries, loaded):  #
 
 def test_mastery_follows_a_bank_change(app, loaded):  # noqa: F811
     """The bank's shape is kept per process, and read again when a load replaces the state token."""
-    from quizapp.bank.load import _new_state
+    from quizapp.bank.load import new_state
     from quizapp.models import Question
     from quizapp.services.progress import bank_shape
 
@@ -62,7 +62,7 @@ def test_mastery_follows_a_bank_change(app, loaded):  # noqa: F811
     assert bank_shape(db.session) is before  # kept
     question = db.session.scalars(select(Question).order_by(Question.id)).first()
     question.retired_at = now()
-    _new_state(db.session)
+    new_state(db.session)
     db.session.commit()
     after = bank_shape(db.session)
     assert after is not before

@@ -204,3 +204,8 @@ def _question_mapping(record: Any) -> dict[str, Any]:
     dumped = record.model_dump(mode="json", exclude_defaults=True)
     first = {key: dumped.pop(key) for key in ("id", "type", "prompt")}
     return first | dumped
+
+
+def question_record(question: Question, version: QuestionVersion, facts: list[str], topics: list[str]) -> Any:
+    """The schema record of a stored question version, its facts and topics in the hashed order."""
+    return _question(question, version, facts, topics)

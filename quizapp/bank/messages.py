@@ -18,6 +18,16 @@ def translate(parsed: ParsedFile, base: Path_, error: ValidationError, kind: str
     for part in base:
         root = root[part] if root is not None else None
     problems = []
+    for loc, message in describe(error, kind, root):
+        problem = parsed.problem((*base, *loc), message)
+        if problem not in problems:
+            problems.append(problem)
+    return problems
+
+
+def describe(error: ValidationError, kind: str, root: Any) -> list[tuple[tuple[Any, ...], str]]:
+    """(path inside the record, message) for each error of validating `root` as a `kind` record."""
+    found = []
     for item in error.errors(include_url=False):
         loc = list(item["loc"])
         model = _root_model(kind, root)
@@ -32,10 +42,9 @@ def translate(parsed: ParsedFile, base: Path_, error: ValidationError, kind: str
             message = f"expected a number, got {kind_of(item.get('input'))}"
         else:
             message = _message(item, model, loc)
-        problem = parsed.problem((*base, *loc), message)
-        if problem not in problems:
-            problems.append(problem)
-    return problems
+        if (tuple(loc), message) not in found:
+            found.append((tuple(loc), message))
+    return found
 
 
 def record_messages(error: ValidationError, model: type[BaseModel]) -> list[tuple[tuple[Any, ...], str]]:

@@ -1,0 +1,331 @@
+"""The question editor's form: every type's fields, rows added and removed without JavaScript.
+
+The form only collects text; `record_data` turns it into the plain mapping a bank file would
+hold, and the bank's own schema judges it (see services/question_edits.py). Its messages come
+back keyed by the record's path, which `field_name` maps to the control that shows them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    FieldList,
+    Form,
+    FormField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.widgets import CheckboxInput, ListWidget
+
+try:
+    from wtforms.fields.choices import SelectChoice
+except ImportError:  # WTForms < 3.3
+    SelectChoice = None
+
+TYPE_NAMES = {
+    "single_choice": "Single choice",
+    "multiple_choice": "Multiple choice",
+    "true_false": "True or false",
+    "short_answer": "Short answer",
+    "numeric": "Numeric",
+    "ordering": "Ordering",
+    "matching": "Matching",
+    "cloze": "Cloze (fill in the blanks)",
+}
+# The rows each type edits, and how many a new question starts with.
+ROWS: dict[str, dict[str, int]] = {
+    "single_choice": {"options": 4},
+    "multiple_choice": {"options": 4},
+    "true_false": {},
+    "short_answer": {"answers": 1},
+    "numeric": {},
+    "ordering": {"items": 3},
+    "matching": {"pairs": 3, "distractors": 0},
+    "cloze": {"blanks": 1},
+}
+ROW_NAMES = {
+    "options": "option",
+    "answers": "answer",
+    "items": "item",
+    "pairs": "pair",
+    "distractors": "distractor",
+    "blanks": "blank",
+}
+MAX_ROWS = 20
+
+
+def choices(pairs: Any) -> list[Any]:
+    """(value, label) pairs as WTForms choices; WTForms 3.3 deprecates plain tuples."""
+    if SelectChoice is None:
+        return list(pairs)
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
+class CheckboxGroup(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class OptionRow(Form):
+    text = StringField("Text")
+    correct = BooleanField("Correct")
+    feedback = StringField("Feedback (optional)")
+
+
+class PairRow(Form):
+    left = StringField("Left")
+    right = StringField("Right")
+
+
+class BlankRow(Form):
+    answers = TextAreaField("Accepted answers, one per line (a typed blank)")
+    options = TextAreaField("Options, one per line (a choice blank)")
+    answer = StringField("Right option (a choice blank)")
+    case_sensitive = BooleanField("Case counts")
+    accent_sensitive = BooleanField("Accents count")
+    typo_tolerance = BooleanField("Accept a spelling slip", default=True)
+
+
+class QuestionForm(FlaskForm):
+    """Every field any question type has; the page shows the chosen type's."""
+
+    key = StringField("Id (optional: made from the prompt when left empty)")
+    prompt = TextAreaField("Prompt")
+    explanation = TextAreaField("Explanation (shown after answering)")
+    topics = CheckboxGroup("Topics", choices=[], validate_choice=False)
+    facts = CheckboxGroup("Facts tested", choices=[], validate_choice=False)
+    new_fact = TextAreaField("Statement of a new fact (optional)")
+    new_fact_section = SelectField("Section of the new fact", choices=[], validate_choice=False)
+    difficulty = SelectField(
+        "Difficulty",
+        choices=choices((d, d) for d in ("easy", "medium", "hard")),
+        default="medium",
+        validate_choice=False,
+    )
+    marks = StringField("Marks", default="1")
+
+    options = FieldList(FormField(OptionRow), "Options")
+    tf_answer = RadioField(
+        "The statement is", choices=choices([("true", "True"), ("false", "False")]), validate_choice=False
+    )
+    true_feedback = StringField("Feedback on answering True (optional)")
+    false_feedback = StringField("Feedback on answering False (optional)")
+    answers = FieldList(StringField("Accepted answer"), "Accepted answers")
+    case_sensitive = BooleanField("Case counts")
+    accent_sensitive = BooleanField("Accents count")
+    typo_tolerance = BooleanField("Accept a spelling slip", default=True)
+    value = StringField("Right value")
+    tolerance = StringField("Tolerance (optional)")
+    min = StringField("Or a range: from")
+    max = StringField("to")
+    unit = StringField("Unit (optional)")
+    items = FieldList(StringField("Item"), "Items, in the right order")
+    pairs = FieldList(FormField(PairRow), "Pairs")
+    distractors = FieldList(StringField("Distractor"), "Extra right-hand choices (optional)")
+    text = TextAreaField("Passage, with blanks written {{1}}, {{2}}, ...")
+    blanks = FieldList(FormField(BlankRow), "Blanks")
+
+    errors_at: dict[str, list[str]]
+
+
+def change_rows(form: QuestionForm, go: str) -> bool:
+    """Apply an "add:NAME" or "remove:NAME:INDEX" button; False when `go` is neither."""
+    parts = go.split(":")
+    if len(parts) < 2 or parts[1] not in ROW_NAMES:
+        return False
+    rows = form[parts[1]]
+    if parts[0] == "add" and len(parts) == 2:
+        if len(rows.entries) < MAX_ROWS:
+            rows.append_entry()
+        return True
+    if parts[0] == "remove" and len(parts) == 3 and parts[2].isdigit():
+        kept = [entry.data for i, entry in enumerate(rows.entries) if i != int(parts[2])]
+        rows.entries, rows.last_index = [], -1
+        for data in kept:  # renumbered, so that names follow positions again
+            rows.append_entry(data)
+        return True
+    return False
+
+
+def _text(value: str | None) -> str:
+    return (value or "").strip()
+
+
+def _optional(record: dict[str, Any], key: str, value: str | None) -> None:
+    if _text(value):
+        record[key] = _text(value)
+
+
+def _number(value: str | None) -> Any:
+    """A typed number as int or float; other text is passed on for the schema to refuse."""
+    text = _text(value)
+    if not text:
+        return None
+    try:
+        return int(text)
+    except ValueError:
+        try:
+            return float(text)
+        except ValueError:
+            return text
+
+
+def _lines(value: str | None) -> list[str] | None:
+    lines = [line.strip() for line in (value or "").splitlines() if line.strip()]
+    return lines or None
+
+
+def record_data(form: QuestionForm, qtype: str, key: str, facts: list[str]) -> dict[str, Any]:
+    """The question as a bank file's mapping would hold it; `facts` as cited (new fact included)."""
+    record: dict[str, Any] = {
+        "id": key,
+        "type": qtype,
+        "prompt": _text(form.prompt.data),
+        "explanation": _text(form.explanation.data),
+        "facts": facts,
+        "topics": list(form.topics.data or []),
+        "difficulty": form.difficulty.data,
+    }
+    marks = _number(form.marks.data)
+    if marks is not None:
+        record["marks"] = marks
+    if qtype in ("single_choice", "multiple_choice"):
+        record["options"] = []
+        for row in form.options:
+            option: dict[str, Any] = {"text": _text(row.text.data)}
+            if row.correct.data:
+                option["correct"] = True
+            _optional(option, "feedback", row.feedback.data)
+            record["options"].append(option)
+    elif qtype == "true_false":
+        if form.tf_answer.data in ("true", "false"):
+            record["answer"] = form.tf_answer.data == "true"
+        _optional(record, "true_feedback", form.true_feedback.data)
+        _optional(record, "false_feedback", form.false_feedback.data)
+    elif qtype == "short_answer":
+        record["answers"] = [_text(a.data) for a in form.answers]
+        record.update(_matching(form))
+    elif qtype == "numeric":
+        for name, field in (
+            ("answer", form.value),
+            ("tolerance", form.tolerance),
+            ("min", form.min),
+            ("max", form.max),
+        ):
+            if (number := _number(field.data)) is not None:
+                record[name] = number
+        _optional(record, "unit", form.unit.data)
+    elif qtype == "ordering":
+        record["items"] = [_text(i.data) for i in form.items]
+    elif qtype == "matching":
+        record["pairs"] = [{"left": _text(p.left.data), "right": _text(p.right.data)} for p in form.pairs]
+        record["distractors"] = [_text(d.data) for d in form.distractors]
+    elif qtype == "cloze":
+        record["text"] = _text(form.text.data)
+        record["blanks"] = [_blank(row) for row in form.blanks]
+    return record
+
+
+def _matching(form: Any) -> dict[str, bool]:
+    return {
+        "case_sensitive": bool(form.case_sensitive.data),
+        "accent_sensitive": bool(form.accent_sensitive.data),
+        "typo_tolerance": bool(form.typo_tolerance.data),
+    }
+
+
+def _blank(row: Any) -> dict[str, Any]:
+    blank: dict[str, Any] = {}
+    if (answers := _lines(row.answers.data)) is not None:
+        blank["answers"] = answers
+    if (options := _lines(row.options.data)) is not None:
+        blank["options"] = options
+    _optional(blank, "answer", row.answer.data)
+    return blank | _matching(row)
+
+
+def form_data(record: Any) -> dict[str, Any]:
+    """The form's values for a stored question record (the edit page's starting point)."""
+    data: dict[str, Any] = {
+        "key": record.id,
+        "prompt": record.prompt,
+        "explanation": record.explanation,
+        "topics": list(record.topics),
+        "facts": list(record.facts),
+        "difficulty": record.difficulty,
+        "marks": f"{record.marks:g}",
+    }
+    dumped = record.model_dump(mode="json")
+    if record.type in ("single_choice", "multiple_choice"):
+        data["options"] = [{**o, "feedback": o["feedback"] or ""} for o in dumped["options"]]
+    elif record.type == "true_false":
+        data["tf_answer"] = "true" if record.answer else "false"
+        data["true_feedback"] = record.true_feedback or ""
+        data["false_feedback"] = record.false_feedback or ""
+    elif record.type == "numeric":
+        for name, field in (("answer", "value"), ("tolerance", "tolerance"), ("min", "min"), ("max", "max")):
+            value = dumped[name]
+            data[field] = "" if value is None else f"{value:g}"
+        data["unit"] = record.unit or ""
+    elif record.type == "cloze":
+        data["text"] = record.text
+        data["blanks"] = [
+            {
+                **b,
+                "answers": "\n".join(b["answers"] or []),
+                "options": "\n".join(b["options"] or []),
+                "answer": b["answer"] or "",
+            }
+            for b in dumped["blanks"]
+        ]
+    else:
+        data.update({k: v for k, v in dumped.items() if k in ("answers", "items", "pairs", "distractors")})
+        data.update(
+            {k: v for k, v in dumped.items() if k in ("case_sensitive", "accent_sensitive", "typo_tolerance")}
+        )
+    return data
+
+
+def new_form_data(qtype: str) -> dict[str, Any]:
+    """A new question's starting rows."""
+    data: dict[str, Any] = {}
+    for name, count in ROWS[qtype].items():
+        data[name] = [{} if name in ("options", "pairs", "blanks") else "" for _ in range(count)]
+    if qtype == "cloze":
+        data["blanks"] = [{"typo_tolerance": True}]
+    return data
+
+
+# Record keys whose form field has another name.
+_RENAMED = {"answer": "value", "type": "prompt", "id": "key"}
+
+
+def field_name(form: QuestionForm, qtype: str, loc: tuple[Any, ...]) -> str:
+    """The form field that shows a problem found at `loc` in the record."""
+    if not loc:  # a rule about the whole record: numeric's "answer or range"
+        return "value" if qtype == "numeric" else "prompt"
+    head = loc[0]
+    if head == "answer" and qtype == "true_false":
+        return "tf_answer"
+    if head in ("answer", "type", "id"):
+        return _RENAMED[head]
+    if head in ROW_NAMES and len(loc) >= 2 and isinstance(loc[1], int):
+        rows = form[head]
+        if loc[1] < len(rows.entries):
+            entry = rows.entries[loc[1]]
+            if len(loc) >= 3 and isinstance(loc[2], str) and loc[2] in getattr(entry, "form", {}):
+                return entry.form[loc[2]].name
+            return entry.name
+    if head in form:
+        return form[head].name
+    return "prompt"
+
+
+def type_name(qtype: str) -> str:
+    return TYPE_NAMES.get(qtype, qtype)
