@@ -187,7 +187,7 @@ def _load(session: Session, bank: Bank, now: datetime | None) -> LoadReport:
         scope,
         now,
         report.quizzes,
-        row=_quiz_row,
+        row=quiz_row,
         version_row=lambda z: {"definition": z.model_dump(mode="json")},
     )
     if report.changed_anything:
@@ -203,7 +203,7 @@ def _new_state(session: Session) -> None:
         session.execute(insert(BankState).values(id=1, token=token))
 
 
-def _quiz_row(quiz: schema.Quiz) -> dict[str, Any]:
+def quiz_row(quiz: schema.Quiz) -> dict[str, Any]:
     return {
         "title": quiz.title,
         "description": quiz.description,
@@ -213,6 +213,11 @@ def _quiz_row(quiz: schema.Quiz) -> dict[str, Any]:
         "mode": quiz.mode,
         "time_limit": quiz.time_limit,
         "attempts_allowed": quiz.attempts,
+        "shuffle_options": quiz.shuffle_options,
+        "feedback": quiz.feedback,
+        "show_answers": quiz.show_answers,
+        "opens_at": schema.moment(quiz.opens_at),
+        "closes_at": schema.moment(quiz.closes_at),
     }
 
 
