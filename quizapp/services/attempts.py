@@ -152,7 +152,7 @@ def not_open_reason(opens_at: datetime | None, closes_at: datetime | None, now: 
     if opens_at is not None and now < as_utc(opens_at):
         return f"This quiz opens at {as_utc(opens_at):%H:%M UTC on %d %B %Y}; it cannot be started yet."
     if closes_at is not None and now >= as_utc(closes_at):
-        return f"This quiz closed at {as_utc(closes_at):%H:%M UTC on %d %B %Y}; it cannot be started any more."
+        return f"This quiz closed at {as_utc(closes_at):%H:%M UTC on %d %B %Y}; it cannot be started now."
     return None
 
 

@@ -1,4 +1,5 @@
-"""Quiz settings: option shuffling, feedback, when answers are shown, opening and closing dates.
+"""Quiz settings: option shuffling, feedback, when answers are shown, opening and closing dates;
+quizzes edited in the browser are marked like facts and questions.
 
 Revision ID: 0008
 Revises: 0007
@@ -25,10 +26,12 @@ def upgrade():
         )
         batch_op.add_column(sa.Column('opens_at', sa.DateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column('closes_at', sa.DateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column('web_edited_at', sa.DateTime(timezone=True), nullable=True))
 
 
 def downgrade():
     with op.batch_alter_table('quizzes', schema=None) as batch_op:
+        batch_op.drop_column('web_edited_at')
         batch_op.drop_column('closes_at')
         batch_op.drop_column('opens_at')
         batch_op.drop_column('show_answers')
