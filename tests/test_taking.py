@@ -85,6 +85,7 @@ class _PageParser(HTMLParser):
         self._select: Control | None = None
         self._option: list[Any] | None = None
         self._label: list[Any] | None = None
+        self._textarea: Control | None = None
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         a = {k: (v if v is not None else "") for k, v in attrs}
@@ -105,6 +106,8 @@ class _PageParser(HTMLParser):
                     "disabled" in a,
                 )
             )
+            if tag == "textarea":
+                self._textarea = self._form.controls[-1]
         elif tag == "select" and self._form is not None:
             self._select = Control(
                 "select",
@@ -125,6 +128,11 @@ class _PageParser(HTMLParser):
             self._label = None
         elif tag == "select":
             self._select = None
+        elif tag == "textarea" and self._textarea is not None:
+            # as a browser reads it: one newline right after the opening tag is not content
+            value = self._textarea.value
+            self._textarea.value = value[2:] if value.startswith("\r\n") else value.removeprefix("\n")
+            self._textarea = None
         elif tag == "option" and self._option is not None and self._select is not None:
             value, text, selected = self._option
             text = " ".join(text.split())
@@ -136,6 +144,8 @@ class _PageParser(HTMLParser):
             self._label[1] += data
         if self._option is not None:
             self._option[1] += data
+        if self._textarea is not None:
+            self._textarea.value += data
 
 
 def visible_text(markup: str) -> str:

@@ -393,8 +393,8 @@ class Quiz(Closed):
     def _answers_and_dates(self) -> Quiz:
         if self.show_answers != "after_submit" and self.mode == "practice" and self.feedback == "immediate":
             raise ValueError(
-                "practice feedback shows the right answer at once: add feedback: after_submit "
-                "to hold answers back"
+                f"show_answers: {self.show_answers} needs feedback: after_submit in practice mode "
+                "(practice feedback shows the right answer at once)"
             )
         if self.show_answers == "after_close" and self.closes_at is None:
             raise ValueError("show_answers: after_close needs a closes_at date")

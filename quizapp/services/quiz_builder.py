@@ -69,13 +69,11 @@ def current_record(session: Session, quiz: Quiz) -> schema.Quiz:
 
 
 def _where(loc: tuple[Any, ...], message: str) -> str:
-    """The form key a problem belongs beside."""
+    """The form key a problem belongs beside; the whole-record rules start with the key they are about."""
     if loc:
-        return str(loc[0]) if loc[0] != "select" else "select"
-    for key in ("closes_at", "show_answers", "feedback"):  # the whole-record rules name their key
-        if key in message:
-            return key
-    return "show_answers" if "practice feedback" in message else "title"
+        return str(loc[0])
+    first = message.split(" ", 1)[0].rstrip(":")
+    return first if first in schema.Quiz.model_fields else "title"
 
 
 def _add(problems: Problems, key: str, message: str) -> None:

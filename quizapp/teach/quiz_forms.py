@@ -15,6 +15,18 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..bank import schema
 
+try:
+    from wtforms.fields.choices import SelectChoice
+except ImportError:  # WTForms < 3.3
+    SelectChoice = None
+
+
+def choices(pairs: Any) -> list[Any]:
+    """(value, label) pairs as WTForms choices; WTForms 3.3 deprecates plain tuples."""
+    if SelectChoice is None:  # WTForms < 3.3 takes the tuples themselves
+        return [tuple(pair) for pair in pairs]
+    return [SelectChoice(value, label) for value, label in pairs]
+
 
 class QuizForm(FlaskForm):
     source = SelectField("Bank (source) the quiz draws from", validate_choice=False)
@@ -23,7 +35,9 @@ class QuizForm(FlaskForm):
     description = TextAreaField("Description (optional)")
     kind = RadioField(
         "Questions",
-        choices=[("criteria", "By topic, fact and difficulty"), ("questions", "Hand-picked, in order")],
+        choices=choices(
+            [("criteria", "By topic, fact and difficulty"), ("questions", "Hand-picked, in order")]
+        ),
         default="criteria",
     )
     topics = SelectMultipleField(
@@ -32,29 +46,37 @@ class QuizForm(FlaskForm):
     facts = SelectMultipleField("Facts")
     difficulty = SelectMultipleField(
         "Difficulty",
-        choices=[("easy", "Easy"), ("medium", "Medium"), ("hard", "Hard")],
+        choices=choices([("easy", "Easy"), ("medium", "Medium"), ("hard", "Hard")]),
         widget=ListWidget(prefix_label=False),
         option_widget=CheckboxInput(),
     )
     questions = TextAreaField("Question ids, one per line, in the order they are asked")
     count = StringField("How many to draw (blank: all)")
     order = RadioField(
-        "Question order", choices=[("shuffled", "Shuffled"), ("fixed", "As listed")], default="shuffled"
+        "Question order",
+        choices=choices([("shuffled", "Shuffled"), ("fixed", "As listed")]),
+        default="shuffled",
     )
     shuffle_options = BooleanField("Shuffle the choices of each question", default=True)
-    mode = RadioField("Mode", choices=[("practice", "Practice"), ("exam", "Exam")], default="practice")
+    mode = RadioField(
+        "Mode", choices=choices([("practice", "Practice"), ("exam", "Exam")]), default="practice"
+    )
     feedback = RadioField(
         "Practice feedback",
-        choices=[("immediate", "As each answer is checked"), ("after_submit", "Only after submitting")],
+        choices=choices(
+            [("immediate", "As each answer is checked"), ("after_submit", "Only after submitting")]
+        ),
         default="immediate",
     )
     show_answers = RadioField(
         "Right answers in the review",
-        choices=[
-            ("after_submit", "After submitting"),
-            ("after_close", "After the closing date"),
-            ("never", "Never"),
-        ],
+        choices=choices(
+            [
+                ("after_submit", "After submitting"),
+                ("after_close", "After the closing date"),
+                ("never", "Never"),
+            ]
+        ),
         default="after_submit",
     )
     time_limit = StringField("Time limit in minutes (exam mode)")

@@ -11,7 +11,7 @@ from ..forms import ButtonForm
 from ..models import Fact, Quiz, Source, Topic
 from ..services import quiz_builder
 from . import bp
-from .quiz_forms import QuizForm
+from .quiz_forms import QuizForm, choices
 
 
 @bp.get("/quizzes")
@@ -55,10 +55,10 @@ def _set_retired(quiz_id: int, retired: bool) -> Response:
 
 
 def _choices(form: QuizForm) -> None:
-    form.source.choices = list(db.session.execute(select(Source.key, Source.title).order_by(Source.title)))
-    form.topics.choices = list(db.session.execute(select(Topic.key, Topic.title).order_by(Topic.title)))
+    form.source.choices = choices(db.session.execute(select(Source.key, Source.title).order_by(Source.title)))
+    form.topics.choices = choices(db.session.execute(select(Topic.key, Topic.title).order_by(Topic.title)))
     active_facts = select(Fact.key, Fact.statement).where(Fact.retired_at.is_(None)).order_by(Fact.id)
-    form.facts.choices = list(db.session.execute(active_facts))
+    form.facts.choices = choices(db.session.execute(active_facts))
 
 
 def _builder(quiz: Quiz | None) -> Response | str | tuple[str, int]:
