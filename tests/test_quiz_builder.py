@@ -316,3 +316,19 @@ def test_students_cannot_use_the_builder(people):
     for url in (NEW, f"/teach/quizzes/{quiz.id}", f"/teach/quizzes/{quiz.id}/retire"):
         assert student.post(url, {"csrf_token": token, "title": "Mine"}).status_code == 403, url
     assert quiz_named("practice").retired_at is None and quiz_named("practice").version == 1
+
+
+def test_builder_pages_read_a_fixed_number_of_statements(people, count_queries):
+    teacher = people["teacher"]
+
+    def statements(url: str) -> int:
+        with count_queries() as seen:
+            assert teacher.fetch(url).status_code == 200, url
+        return len(seen)
+
+    build(teacher, title="First", kind="questions", questions="q1")
+    edit = f"/teach/quizzes/{quiz_named('first').id}"
+    before = {url: statements(url) for url in ("/teach/quizzes", NEW, edit)}
+    for n in range(4):
+        build(teacher, title=f"More {n}", facts=["f1", "f2"], order="fixed")
+    assert {url: statements(url) for url in ("/teach/quizzes", NEW, edit)} == before
