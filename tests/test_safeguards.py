@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 
 from quizapp.extensions import db
 from quizapp.models import Answer, Attempt
+from quizapp.review_models import ReviewCard
 from quizapp.services.attempts import as_utc, layout_for
 
 from .factories import bank, write_bank
@@ -509,3 +510,6 @@ def test_a_quiz_holding_answers_back_shows_none_before_or_after_submit(app, brow
     token = Page(pages["home"]).form(f"/quizzes/{quiz}/start").value("csrf_token")
     refused = browser.post(f"/attempts/{attempt_id}/practise-missed", {"csrf_token": token})
     assert refused.status_code == 403
+    # nor do its answers schedule reviews, whose practice would show the answers at once
+    assert db.session.scalar(select(func.count()).select_from(ReviewCard)) == 0
+    db.session.rollback()
