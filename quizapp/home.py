@@ -10,6 +10,7 @@ from werkzeug.wrappers import Response
 
 from .extensions import db
 from .forms import ButtonForm, PractiseForm
+from .models import utcnow
 from .services.attempts import AttemptError, best_scores, open_attempts, start_practice
 from .services.catalogue import Listing, listing
 from .takers import current_user_id, ensure_taker
@@ -43,6 +44,7 @@ def render_home(bank: Listing | None = None, practise: PractiseForm | None = Non
         practise=practise or practise_form(bank),
         start_form=ButtonForm(),
         fact_options=_fact_options(bank),
+        now=utcnow(),
     )
 
 

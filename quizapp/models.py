@@ -173,7 +173,15 @@ class Quiz(db.Model):
     mode: Mapped[str] = mapped_column(String(16))
     time_limit: Mapped[int | None] = mapped_column(Integer)
     attempts_allowed: Mapped[int | None] = mapped_column(Integer)
+    shuffle_options: Mapped[bool] = mapped_column(Boolean, default=True, server_default=sa_true())
+    feedback: Mapped[str] = mapped_column(String(16), default="immediate", server_default="immediate")
+    show_answers: Mapped[str] = mapped_column(
+        String(16), default="after_submit", server_default="after_submit"
+    )
+    opens_at: Mapped[datetime | None] = mapped_column(Timestamp)
+    closes_at: Mapped[datetime | None] = mapped_column(Timestamp)
     content_hash: Mapped[str] = mapped_column(String(64))
+    web_edited_at: Mapped[datetime | None] = mapped_column(Timestamp)  # last changed in the browser
 
     source: Mapped[Source] = relationship()
 

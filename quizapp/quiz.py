@@ -12,9 +12,9 @@ from . import database, grading
 from .answer_forms import build_form, initial_values, response_from
 from .extensions import db
 from .forms import ButtonForm
-from .models import Attempt, QuestionVersion, utcnow
+from .models import Attempt, QuestionVersion, Quiz, utcnow
 from .presenting import cloze_parts, describe_response
-from .services import answering, pages
+from .services import answering, pages, visibility
 from .services import attempts as svc
 from .services import review as reviewing
 from .takers import current_user_id, ensure_taker
@@ -181,7 +181,8 @@ def _render_question(page: pages.Page, form: Any, locked: bool) -> str:
     attempt, slot = page.attempt, page.slot
     version = slot.version
     feedback = None
-    if locked:  # practice feedback is shown only once the taker has answered
+    at_once = visibility.feedback_at_once(attempt.mode, attempt.feedback)
+    if locked and at_once:  # practice feedback is shown only once the taker has answered
         feedback = _feedback_view(slot, version, pages.facts_of(db.session, version.id))
     return render_template(
         "quiz/question.html",
@@ -191,14 +192,29 @@ def _render_question(page: pages.Page, form: Any, locked: bool) -> str:
         form=form,
         locked=locked,
         feedback=feedback,
+        feedback_later=locked and not at_once,
         total=page.total,
         cloze=cloze_parts(version.data["text"]) if version.type == "cloze" else None,
     )
 
 
-def _feedback_view(slot: Any, version: Any, facts: list[tuple[str, str, str]]) -> dict[str, Any]:
-    """What the feedback shows of a checked slot; `facts` as (statement, source, section title)."""
+def _feedback_view(
+    slot: Any, version: Any, facts: list[tuple[str, str, str]], hidden: str | None = None
+) -> dict[str, Any]:
+    """What the feedback shows of a checked slot; `facts` as (statement, source, section title).
+
+    With `hidden` (the note saying when answers show) only the verdict and the taker's
+    answer are given: option feedback, explanations and facts can all tell the right answer.
+    """
     stored = slot.feedback or {}
+    if hidden:
+        return {
+            "verdict": stored.get("verdict", "wrong"),
+            "messages": [],
+            "fraction": slot.fraction or 0.0,
+            "yours": describe_response(version.type, version.data, slot.response),
+            "hidden": hidden,
+        }
     return {
         "verdict": stored.get("verdict", "wrong"),
         "messages": stored.get("messages", []),
@@ -263,14 +279,27 @@ def review(attempt_id: int) -> Response | str:
     attempt = _attempt_or_404(attempt_id, with_facts=True)
     if attempt.state == "open":
         return redirect(url_for("quiz.question", attempt_id=attempt.id, position=attempt.position))
-    items = [(slot, _feedback_view(slot, slot.version, _facts(slot.version))) for slot in attempt.slots]
+    hidden = _hidden_note(attempt)
+    items = [
+        (slot, _feedback_view(slot, slot.version, [] if hidden else _facts(slot.version), hidden))
+        for slot in attempt.slots
+    ]
     return render_template(
         "quiz/review.html",
         attempt=attempt,
         items=items,
         form=ButtonForm(),
-        missed=answering.missed_facts(attempt),
+        hidden=hidden,
+        missed=[] if hidden else answering.missed_facts(attempt),
     )
+
+
+def _hidden_note(attempt: Attempt) -> str | None:
+    """None when the attempt's review may show right answers, else the note saying when they show."""
+    quiz = db.session.get(Quiz, attempt.quiz_id) if attempt.quiz_id else None
+    if quiz is None or visibility.answers_shown(quiz.show_answers, quiz.closes_at, utcnow()):
+        return None
+    return visibility.hidden_note(quiz.show_answers, quiz.closes_at)
 
 
 @bp.post("/attempts/<int:attempt_id>/practise-missed")
@@ -280,6 +309,8 @@ def practise_missed(attempt_id: int) -> Response:
     attempt = svc.attempt_of(db.session, attempt_id, current_user_id(), with_facts=True)
     if attempt is None or attempt.state == "open":
         abort(404)
+    if _hidden_note(attempt):  # practising the missed facts would show the answers held back
+        abort(403)
     facts = answering.missed_facts(attempt)
     if not facts:
         flash("You missed nothing in this attempt.", "info")

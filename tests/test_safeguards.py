@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 
 from quizapp.extensions import db
 from quizapp.models import Answer, Attempt
+from quizapp.review_models import ReviewCard
 from quizapp.services.attempts import as_utc, layout_for
 
 from .factories import bank, write_bank
@@ -442,3 +443,73 @@ def test_finishing_twice_scores_once_and_the_second_goes_to_the_review(browser, 
     response = browser.submit(page, fields=page.fields_for("single_choice", "choice 3"), go="next")
     assert location(response) == f"/attempts/{attempt_id}/review"
     assert slot_of(attempt_id, 1).response == {"choice": 0}
+
+
+# --- quizzes that hold their answers back -----------------------------------------------------------
+
+WRONG_ANSWERS = {
+    1: ("single_choice", "choice 1"),
+    2: ("multiple_choice", ["pick 0"]),
+    3: ("true_false", "False"),
+    4: ("short_answer", "zebracorm"),
+    5: ("numeric", "9173"),
+    6: ("ordering", list(reversed(ORDER))),
+    7: ("matching", {"left one": "right two", "left two": "right one", "left three": "right three"}),
+    8: ("cloze", ["quokka", "cat"]),
+}
+
+
+@pytest.fixture
+def hidden_markers(runner, tmp_path) -> None:
+    data = marker_bank()
+    data["quizzes"] = [
+        {
+            "id": "hidden-practice",
+            "title": "Practice, answers never shown",
+            "select": {"topics": ["t1"]},
+            "order": "fixed",
+            "feedback": "after_submit",
+            "show_answers": "never",
+        },
+        {
+            "id": "hidden-exam",
+            "title": "Exam, answers after it closes",
+            "select": {"topics": ["t1"]},
+            "order": "fixed",
+            "mode": "exam",
+            "show_answers": "after_close",
+            "closes_at": "2999-01-01 00:00",
+        },
+    ]
+    load(runner, write_bank(tmp_path / "bank" / "hidden.yaml", data))
+
+
+@pytest.mark.parametrize("quiz", ["hidden-practice", "hidden-exam"])
+def test_a_quiz_holding_answers_back_shows_none_before_or_after_submit(app, browser, hidden_markers, quiz):
+    attempt_id, _ = browser.start(quiz)
+    for position, (qtype, answer) in WRONG_ANSWERS.items():
+        go = "check" if quiz == "hidden-practice" else "next"
+        response = browser.answer(attempt_id, position, qtype, answer, go=go)
+        assert response.status_code == 302, position
+        if quiz == "hidden-practice":  # checked and locked, but its feedback waits
+            page = browser.get(f"/attempts/{attempt_id}/{position}")
+            assert "Feedback comes with the review" in page.text
+    pages = crawl(browser, attempt_id, 8)
+    finish = browser.submit(browser.get(f"/attempts/{attempt_id}/finish"), f"/attempts/{attempt_id}/finish")
+    assert location(finish) == f"/attempts/{attempt_id}/review"
+    pages["review"] = browser.get(f"/attempts/{attempt_id}/review").response
+    for name, response in pages.items():
+        assert response.status_code == 200, name
+        assert leaks(app, browser, everything(app, response), all_secrets()) == [], name
+    review = Page(pages["review"])
+    assert "Wrong" in review.text and "<dt>Right answer</dt>" not in review.html
+    assert "Right answers are" in review.text
+    assert "Statement of f1" not in review.text  # the facts tested would tell the answers too
+    # practising the missed facts would show those answers: neither offered nor allowed
+    assert "Practise what I missed" not in review.text
+    token = Page(pages["home"]).form(f"/quizzes/{quiz}/start").value("csrf_token")
+    refused = browser.post(f"/attempts/{attempt_id}/practise-missed", {"csrf_token": token})
+    assert refused.status_code == 403
+    # nor do its answers schedule reviews, whose practice would show the answers at once
+    assert db.session.scalar(select(func.count()).select_from(ReviewCard)) == 0
+    db.session.rollback()

@@ -280,7 +280,7 @@ def _check_across(bank: Bank, parsed: dict[str, ParsedFile], ids: dict[str, set[
                 if other.source_id != bf.source_id
                 for _, q in indexed[other.path, "questions"]
             }
-            _check_quiz(bf, index, quiz, own, foreign, ids, report)
+            check_quiz(bf, index, quiz, own, foreign, ids, report)
 
     tested_by: dict[str, set[str]] = defaultdict(set)
     for question in all_questions:
@@ -303,7 +303,7 @@ def _check_across(bank: Bank, parsed: dict[str, ParsedFile], ids: dict[str, set[
             setattr(bf, kind, [record for _, record in indexed[bf.path, kind]])
 
 
-def _check_quiz(bf, index, quiz, questions, foreign, ids, report) -> None:
+def check_quiz(bf, index, quiz, questions, foreign, ids, report) -> None:
     """Check a quiz against the questions of its own source (a quiz never reaches across)."""
     select = quiz.select
     for name, kind in (("topics", "topics"), ("facts", "facts"), ("questions", "questions")):
@@ -331,4 +331,4 @@ def _display(path: Path) -> str:
         return str(path)
 
 
-__all__ = ["Bank", "BankFile", "check_parsed", "check_paths", "discover", "format_path"]
+__all__ = ["Bank", "BankFile", "check_parsed", "check_paths", "check_quiz", "discover", "format_path"]

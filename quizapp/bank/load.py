@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, null, select, text, update
+from sqlalchemy import insert, select, text, update
 from sqlalchemy.orm import Session
 
 from ..models import (
@@ -207,7 +207,7 @@ def _load(session: Session, bank: Bank, now: datetime | None, overwrite: bool) -
         now,
         report.quizzes,
         web.of("quizzes"),
-        row=_quiz_row,
+        row=quiz_row,
         version_row=lambda z: {"definition": z.model_dump(mode="json")},
     )
     if report.changed_anything:
@@ -223,7 +223,7 @@ def new_state(session: Session) -> None:
         session.execute(insert(BankState).values(id=1, token=token))
 
 
-def _quiz_row(quiz: schema.Quiz) -> dict[str, Any]:
+def quiz_row(quiz: schema.Quiz) -> dict[str, Any]:
     return {
         "title": quiz.title,
         "description": quiz.description,
@@ -233,6 +233,11 @@ def _quiz_row(quiz: schema.Quiz) -> dict[str, Any]:
         "mode": quiz.mode,
         "time_limit": quiz.time_limit,
         "attempts_allowed": quiz.attempts,
+        "shuffle_options": quiz.shuffle_options,
+        "feedback": quiz.feedback,
+        "show_answers": quiz.show_answers,
+        "opens_at": schema.moment(quiz.opens_at),
+        "closes_at": schema.moment(quiz.closes_at),
     }
 
 
@@ -310,8 +315,6 @@ def _load_versioned(
 
     `created` collects (version id, record) for every version row written.
     """
-    editable = hasattr(model, "web_edited_at")  # quizzes are not edited in the browser (yet)
-    edited_at = model.web_edited_at if editable else null().label("web_edited_at")
     existing = {
         r.key: r
         for r in session.execute(
@@ -323,11 +326,11 @@ def _load_versioned(
                 model.retired_at,
                 model.source_id,
                 model.origin_file,
-                edited_at,
+                model.web_edited_at,
             )
         )
     }
-    known = known_hashes(session, model, version_model, parent_column) if editable else {}
+    known = known_hashes(session, model, version_model, parent_column)
     new_rows, new_records = [], []
     updates: list[dict[str, Any]] = []
     versions: list[dict[str, Any]] = []
@@ -399,7 +402,7 @@ def _load_versioned(
             web.conflicts.append(Conflict(web.kind, key, absent_from=old.origin_file))
             counts.kept += 1
             continue
-        updates.append({"id": old.id, "retired_at": now, **({"web_edited_at": None} if editable else {})})
+        updates.append({"id": old.id, "retired_at": now, "web_edited_at": None})
         counts.retired += 1
 
     if updates:

@@ -63,6 +63,15 @@ def unknown_section(section: str, known: typing.Iterable[str]) -> str:
     return f"unknown section {section!r}; the source's sections are {', '.join(sorted(known))}"
 
 
+def record_problems(error: ValidationError, model: type[BaseModel]) -> list[tuple[tuple[Any, ...], str]]:
+    """(location, message) of each problem of one record, worded as `quizapp check` words it."""
+    found = []
+    for item in error.errors(include_url=False):
+        loc = list(item["loc"])
+        found.append((tuple(loc), _message(item, model, loc)))
+    return found
+
+
 def _root_model(kind: str, data: Any) -> type[BaseModel] | None:
     if kind == "questions":
         qtype = data.get("type") if isinstance(data, dict) else None

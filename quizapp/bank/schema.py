@@ -9,9 +9,11 @@ and, later, the teacher's web form.
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 from typing import Annotated, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -29,6 +31,24 @@ Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
 Number = int | float
 Difficulty = Literal["easy", "medium", "hard"]
+MOMENT_FORMAT = "%Y-%m-%d %H:%M"
+
+
+def _moment(value: str) -> str:
+    """A UTC date and time written YYYY-MM-DD HH:MM (text, as every date in a bank file)."""
+    try:
+        parsed = datetime.strptime(value, MOMENT_FORMAT)
+    except ValueError:
+        raise ValueError("expected a UTC date and time written YYYY-MM-DD HH:MM") from None
+    return parsed.strftime(MOMENT_FORMAT)
+
+
+Moment = Annotated[str, AfterValidator(_moment)]
+
+
+def moment(value: str | None) -> datetime | None:
+    """A bank Moment as an aware UTC datetime."""
+    return datetime.strptime(value, MOMENT_FORMAT).replace(tzinfo=UTC) if value else None
 
 
 class Closed(BaseModel):
@@ -338,6 +358,15 @@ class Quiz(Closed):
     time_limit: int | None = Field(default=None, ge=1, le=24 * 60, description="minutes")
     attempts: int | None = Field(default=None, ge=1, le=100, description="attempts allowed per taker")
     updates_review: bool = Field(default=False, description="exam answers also update the review schedule")
+    shuffle_options: bool = Field(default=True, description="show choices in a new order for each attempt")
+    feedback: Literal["immediate", "after_submit"] = Field(
+        default="immediate", description="practice mode: grade each answer at once, or only on submitting"
+    )
+    show_answers: Literal["after_submit", "after_close", "never"] = Field(
+        default="after_submit", description="when the review shows right answers and explanations"
+    )
+    opens_at: Moment | None = Field(default=None, description="UTC, YYYY-MM-DD HH:MM")
+    closes_at: Moment | None = Field(default=None, description="UTC, YYYY-MM-DD HH:MM")
 
     @field_validator("time_limit", "attempts")
     @classmethod
@@ -352,6 +381,26 @@ class Quiz(Closed):
         if value and info.data.get("mode", "practice") != "exam":
             raise ValueError("updates_review applies to exam mode only (practice answers always update it)")
         return value
+
+    @field_validator("feedback")
+    @classmethod
+    def _feedback_for_practice(cls, value: str, info: ValidationInfo) -> str:
+        if value != "immediate" and info.data.get("mode", "practice") != "practice":
+            raise ValueError("feedback applies to practice mode only (exams give none until submitted)")
+        return value
+
+    @model_validator(mode="after")
+    def _answers_and_dates(self) -> Quiz:
+        if self.show_answers != "after_submit" and self.mode == "practice" and self.feedback == "immediate":
+            raise ValueError(
+                f"show_answers: {self.show_answers} needs feedback: after_submit in practice mode "
+                "(practice feedback shows the right answer at once)"
+            )
+        if self.show_answers == "after_close" and self.closes_at is None:
+            raise ValueError("show_answers: after_close needs a closes_at date")
+        if self.opens_at and self.closes_at and self.closes_at <= self.opens_at:
+            raise ValueError("closes_at must be later than opens_at")
+        return self
 
 
 # --- the file -----------------------------------------------------------------------

@@ -47,12 +47,19 @@ def new_guest(session: Session) -> User:
 # --- starting -------------------------------------------------------------------------------
 
 
-def layout_for(qtype: str, data: dict[str, Any], rng: random.Random) -> dict[str, Any]:
+def layout_for(
+    qtype: str, data: dict[str, Any], rng: random.Random, shuffle_options: bool = True
+) -> dict[str, Any]:
     """The display order of a question's parts, fixed for the attempt.
 
     Pages post display positions, never the bank's indices: a bank lists ordering items in
     the right order and often puts the right option first, so its indices would leak answers.
+    Without `shuffle_options` choices keep their written order; ordering items and matching
+    choices are shuffled all the same (in written order they would be the answer).
     """
+
+    def kept(n: int) -> list[int]:
+        return list(range(n)) if not shuffle_options else shuffled(n)
 
     def shuffled(n: int, avoid_identity: bool = False) -> list[int]:
         order = list(range(n))
@@ -62,7 +69,7 @@ def layout_for(qtype: str, data: dict[str, Any], rng: random.Random) -> dict[str
         return order
 
     if qtype in ("single_choice", "multiple_choice"):
-        return {"options": shuffled(len(data["options"]))}
+        return {"options": kept(len(data["options"]))}
     if qtype == "ordering":
         return {"items": shuffled(len(data["items"]), avoid_identity=True)}
     if qtype == "matching":
@@ -73,7 +80,7 @@ def layout_for(qtype: str, data: dict[str, Any], rng: random.Random) -> dict[str
             rng.shuffle(order)
         return {"lefts": lefts, "rights": order}
     if qtype == "cloze":
-        return {"blanks": [shuffled(len(b["options"])) if b.get("options") else None for b in data["blanks"]]}
+        return {"blanks": [kept(len(b["options"])) if b.get("options") else None for b in data["blanks"]]}
     return {}
 
 
@@ -130,7 +137,7 @@ def _create(
             attempt_id=attempt.id,
             position=i,
             question_version_id=v.id,
-            layout=layout_for(v.type, v.data, rng),
+            layout=layout_for(v.type, v.data, rng, quiz.shuffle_options if quiz else True),
             sequence=0,
             flagged=False,
         )
@@ -138,6 +145,15 @@ def _create(
     )
     session.flush()
     return attempt
+
+
+def not_open_reason(opens_at: datetime | None, closes_at: datetime | None, now: datetime) -> str | None:
+    """Why a quiz cannot be started at `now` (before it opens, after it closes); None if it can."""
+    if opens_at is not None and now < as_utc(opens_at):
+        return f"This quiz opens at {as_utc(opens_at):%H:%M UTC on %d %B %Y}; it cannot be started yet."
+    if closes_at is not None and now >= as_utc(closes_at):
+        return f"This quiz closed at {as_utc(closes_at):%H:%M UTC on %d %B %Y}; it cannot be started now."
+    return None
 
 
 def attempts_used(session: Session, user_id: int, quiz_id: int) -> int:
@@ -171,6 +187,9 @@ def start_quiz(
     )
     if unfinished is not None and not overdue(unfinished, now):
         return unfinished
+    closed = not_open_reason(quiz.opens_at, quiz.closes_at, now)
+    if closed:
+        raise AttemptError(closed)
     if quiz.attempts_allowed and attempts_used(session, user_id, quiz.id) >= quiz.attempts_allowed:
         allowed = quiz.attempts_allowed
         raise AttemptError(

@@ -8,6 +8,7 @@ is not the one it was worked out for: one small query per request.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from types import SimpleNamespace
 from weakref import WeakKeyDictionary
 
@@ -40,6 +41,8 @@ class QuizEntry:
     time_limit: int | None
     size: int
     attempts_allowed: int | None = None
+    opens_at: datetime | None = None
+    closes_at: datetime | None = None
 
 
 @dataclass
@@ -51,6 +54,11 @@ class SourceEntry:
     question_count: int
     fact_count: int
     quizzes: list[QuizEntry] = field(default_factory=list)
+
+
+def _aware(moment: datetime | None) -> datetime | None:
+    """SQLite hands back naive datetimes for timezone-aware columns; they are stored in UTC."""
+    return moment.replace(tzinfo=UTC) if moment is not None and moment.tzinfo is None else moment
 
 
 def active_questions(session: Session) -> list[SimpleNamespace]:
@@ -114,6 +122,8 @@ def catalogue(session: Session) -> list[SourceEntry]:
                 quiz.time_limit,
                 size,
                 quiz.attempts_allowed,
+                _aware(quiz.opens_at),
+                _aware(quiz.closes_at),
             )
         )
     return [e for e in entries.values() if e.question_count or e.quizzes]

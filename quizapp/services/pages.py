@@ -19,7 +19,7 @@ from sqlalchemy import Text, bindparam, cast, func, select
 from sqlalchemy.orm import Session
 
 from ..database import reading
-from ..models import Attempt, Fact, QuestionVersion, Slot, Source, question_version_facts
+from ..models import Attempt, Fact, QuestionVersion, Quiz, Slot, Source, question_version_facts
 
 VERSIONS_KEPT = 4096
 
@@ -47,6 +47,9 @@ class AttemptView:
     state: str
     deadline: datetime | None
     position: int
+    feedback: str | None = None  # the quiz's settings (None for attempts not at a quiz)
+    show_answers: str | None = None
+    closes_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -141,8 +144,12 @@ _PAGE = (
         QuestionVersion.explanation,
         QuestionVersion.marks,
         QuestionVersion.question_id,
+        Quiz.feedback.label("quiz_feedback"),
+        Quiz.show_answers,
+        Quiz.closes_at,
     )
     .join(Slot, Slot.attempt_id == Attempt.id)
+    .outerjoin(Quiz, Quiz.id == Attempt.quiz_id)
     .join(QuestionVersion, QuestionVersion.id == Slot.question_version_id)
     .where(
         Attempt.id == bindparam("attempt_id"),
@@ -169,7 +176,10 @@ def page_of(session: Session, attempt_id: int, user_id: int | None, position: in
         ).one_or_none()
     if row is None:
         return None
-    attempt = AttemptView(row.id, row.user_id, row.title, row.mode, row.state, row.deadline, row.position)
+    attempt = AttemptView(
+        row.id, row.user_id, row.title, row.mode, row.state, row.deadline, row.position,
+        row.quiz_feedback, row.show_answers, row.closes_at,
+    )  # fmt: skip
     slot = SlotView(
         row.slot_id, row.id, row.slot_position, row.version_id, row.layout, row.sequence, row.flagged,
         row.response, row.fraction, row.feedback, versions.get(row), row.shown_at,

@@ -28,7 +28,7 @@ from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from ..models import Attempt, Question, QuizVersion, Slot, utcnow
+from ..models import Attempt, Question, Quiz, QuizVersion, Slot, utcnow
 from ..review_models import ReviewCard, ReviewLog, StudyDay
 from .attempts import AttemptError, as_utc, start_questions
 
@@ -176,7 +176,7 @@ def record_answers(
     practice = attempt.mode == "practice"
     moments = [now if practice else as_utc(slot.saved_at or now) for slot, _, _ in graded]
     _count_days(session, attempt.user_id, [(m, f) for m, (_, f, _) in zip(moments, graded, strict=True)])
-    if not (practice or _exam_updates_review(session, attempt)):
+    if not (practice or _exam_updates_review(session, attempt)) or _holds_answers_back(session, attempt):
         return
     settings = settings or current_settings()
     scheduler = settings.scheduler()
@@ -237,6 +237,14 @@ def _store(row: ReviewCard, card: Card, rating: Rating) -> None:
     row.last_review = card.last_review
     row.reviews = (row.reviews or 0) + 1
     row.last_rating = int(rating)
+
+
+def _holds_answers_back(session: Session, attempt: Any) -> bool:
+    """Whether the attempt's quiz hides right answers: a review of its questions would show them."""
+    shown = getattr(attempt, "show_answers", None)  # a page's snapshot carries the quiz's setting
+    if shown is None and getattr(attempt, "quiz_id", None) is not None:
+        shown = session.scalar(select(Quiz.show_answers).where(Quiz.id == attempt.quiz_id))
+    return shown not in (None, "after_submit")
 
 
 def _exam_updates_review(session: Session, attempt: Attempt) -> bool:

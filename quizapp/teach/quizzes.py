@@ -1,0 +1,116 @@
+"""The quiz builder: list, make, edit, retire and restore quizzes in the browser."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from sqlalchemy import select
+from werkzeug.wrappers import Response
+
+from ..extensions import db
+from ..forms import ButtonForm
+from ..models import Fact, Quiz, Source, Topic
+from ..services import quiz_builder
+from . import bp
+from .quiz_forms import QuizForm, choices
+
+
+@bp.get("/quizzes")
+def quizzes() -> str:
+    return render_template("teach/quizzes.html", rows=quiz_builder.quiz_rows(db.session), form=ButtonForm())
+
+
+@bp.route("/quizzes/new", methods=["GET", "POST"])
+def new_quiz() -> Response | str | tuple[str, int]:
+    return _builder(None)
+
+
+@bp.route("/quizzes/<int:quiz_id>", methods=["GET", "POST"])
+def edit_quiz(quiz_id: int) -> Response | str | tuple[str, int]:
+    quiz = db.session.get(Quiz, quiz_id)
+    if quiz is None:
+        abort(404)
+    return _builder(quiz)
+
+
+@bp.post("/quizzes/<int:quiz_id>/retire")
+def retire_quiz(quiz_id: int) -> Response:
+    return _set_retired(quiz_id, True)
+
+
+@bp.post("/quizzes/<int:quiz_id>/restore")
+def restore_quiz(quiz_id: int) -> Response:
+    return _set_retired(quiz_id, False)
+
+
+def _set_retired(quiz_id: int, retired: bool) -> Response:
+    if not ButtonForm().validate_on_submit():
+        abort(400, description="The form's security token is missing or has expired.")
+    quiz = db.session.get(Quiz, quiz_id)
+    if quiz is None:
+        abort(404)
+    quiz_builder.set_retired(db.session, quiz, retired)
+    db.session.commit()
+    flash(f"“{quiz.title}” was {'retired' if retired else 'restored'}.", "info")
+    return redirect(url_for("teach.quizzes"))
+
+
+def _choices(form: QuizForm) -> None:
+    form.source.choices = choices(db.session.execute(select(Source.key, Source.title).order_by(Source.title)))
+    form.topics.choices = choices(db.session.execute(select(Topic.key, Topic.title).order_by(Topic.title)))
+    active_facts = select(Fact.key, Fact.statement).where(Fact.retired_at.is_(None)).order_by(Fact.id)
+    form.facts.choices = choices(db.session.execute(active_facts))
+
+
+def _builder(quiz: Quiz | None) -> Response | str | tuple[str, int]:
+    """Show the builder; on a post check the quiz, then preview it or save it."""
+    form = QuizForm()
+    _choices(form)
+    source_key = quiz.source.key if quiz else form.source.data
+    if request.method == "GET":
+        if quiz is not None:
+            form.fill(quiz_builder.current_record(db.session, quiz), source_key)
+        return _page(form, quiz)
+    if not form.validate_on_submit():
+        if "csrf_token" in form.errors:
+            abort(400, description="The form's security token is missing or has expired.")
+        return _page(form, quiz), 422  # a choice that is not offered: beside its field
+    key = (
+        quiz.key
+        if quiz
+        else (form.id.data or "").strip() or quiz_builder.key_from_title(db.session, form.title.data or "")
+    )
+    record, problems = quiz_builder.check(
+        db.session, form.record_data(key), source_key or "", quiz.id if quiz else None
+    )
+    if problems:
+        return _page(form, quiz, problems), 422
+    if request.form.get("go") == "preview":
+        return _page(form, quiz, preview=quiz_builder.matching(db.session, record, source_key))
+    saved, changed = quiz_builder.save(db.session, record, source_key, quiz)
+    title = saved.title
+    db.session.commit()
+    flash(f"“{title}” was saved." if changed else f"“{title}” had no changes to save.", "info")
+    return redirect(url_for("teach.quizzes"))
+
+
+def _page(
+    form: QuizForm,
+    quiz: Quiz | None,
+    problems: dict[str, list[str]] | None = None,
+    preview: list[tuple[str, str]] | None = None,
+) -> str:
+    problems = dict(problems or {})
+    if form.kind.data == "questions" and "select" in problems:  # beside the list it is about
+        problems["questions"] = problems.pop("select") + problems.get("questions", [])
+    for name, messages in problems.items():
+        field = getattr(form, name, None) if name != "select" else None
+        if field is not None and hasattr(field, "errors"):
+            field.errors = list(messages)
+    return render_template(
+        "teach/quiz_form.html",
+        form=form,
+        quiz=quiz,
+        problems=problems,
+        preview=preview,
+        questions=quiz_builder.question_list(db.session),
+    )
