@@ -51,6 +51,13 @@ class Counts:
     unchanged: int = 0
     retired: int = 0
     restored: int = 0
+    # The ids behind the counts (not `unchanged`), for pages that list what an import does.
+    keys: dict[str, list[str]] = field(default_factory=dict, compare=False, repr=False)
+
+    def note(self, kind: str, key: str) -> None:
+        """Count one record as `kind` (added, changed, retired, restored) and keep its id."""
+        setattr(self, kind, getattr(self, kind) + 1)
+        self.keys.setdefault(kind, []).append(key)
 
     @property
     def total(self) -> int:
@@ -234,10 +241,10 @@ def _load_sources(session: Session, bank: Bank, counts: Counts) -> dict[str, int
         row = existing.get(src.id)
         if row is None:
             inserts.append(values)
-            counts.added += 1
+            counts.note("added", values["key"])
         elif row.content_hash != values["content_hash"]:
             updates.append({"id": row.id, **values})
-            counts.changed += 1
+            counts.note("changed", values["key"])
         else:
             counts.unchanged += 1
     if inserts:
@@ -257,10 +264,10 @@ def _load_topics(session: Session, bank: Bank, counts: Counts) -> dict[str, int]
         row = existing.get(topic.id)
         if row is None:
             inserts.append(values)
-            counts.added += 1
+            counts.note("added", values["key"])
         elif row.content_hash != values["content_hash"]:
             updates.append({"id": row.id, **values})
-            counts.changed += 1
+            counts.note("changed", values["key"])
         else:
             counts.unchanged += 1
     if inserts:
@@ -313,7 +320,7 @@ def _load_versioned(
         if old is None:
             new_rows.append({"key": record.id, "version": 1, "content_hash": digest, **place, **row(record)})
             new_records.append((record, digest))
-            counts.added += 1
+            counts.note("added", record.id)
             continue
         moved = (old.source_id, old.origin_file) != (place["source_id"], place["origin_file"])
         if old.content_hash == digest and old.retired_at is None:
@@ -329,10 +336,7 @@ def _load_versioned(
                 {parent_column: old.id, "number": number, "content_hash": digest, **version_row(record)}
             )
             version_records.append(record)
-        if old.retired_at is not None:
-            counts.restored += 1
-        else:
-            counts.changed += 1
+        counts.note("restored" if old.retired_at is not None else "changed", record.id)
         updates.append(change)
 
     ids = {key: r.id for key, r in existing.items()}
@@ -357,7 +361,7 @@ def _load_versioned(
     for key, old in existing.items():
         if old.retired_at is None and key not in incoming_keys and (old.source_id, old.origin_file) in scope:
             updates.append({"id": old.id, "retired_at": now})
-            counts.retired += 1
+            counts.note("retired", key)
 
     if updates:
         session.execute(update(model), updates)
