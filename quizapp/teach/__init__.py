@@ -34,4 +34,6 @@ def index() -> str:
 
 
 def init_app(app: Flask) -> None:
+    from . import transfer  # noqa: F401
+
     app.register_blueprint(bp)
