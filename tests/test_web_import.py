@@ -272,3 +272,20 @@ def test_exports_download_and_read_back_as_the_cli_writes_them(app, runner, load
     cli = runner.invoke(args=["export", "--source", "src"])
     assert one.get_data(as_text=True) == cli.stdout
     assert browser.fetch("/teach/export/gift?source=nope").status_code == 404
+
+
+def test_the_command_line_options_have_their_controls(app, runner, snapshot, loaded):
+    browser = teacher(app, runner)
+    before = snapshot()
+    strict = upload(browser, "quiz.gift", GIFT, strict="y")
+    assert strict.status_code == 422
+    assert "refused because skipped questions were not allowed: 2 question(s) would be skipped" in text_of(
+        strict
+    )
+    sourced = upload(browser, "bank.yaml", yaml.safe_dump(bank(), sort_keys=False), source="src")
+    assert sourced.status_code == 422
+    assert "choosing a source is for GIFT and Aiken files" in text_of(sourced)
+    assert 'selected value="src"' in text_of(sourced)  # what was chosen is kept
+    unknown = upload(browser, "quiz.gift", GIFT, source="nope")
+    assert unknown.status_code == 422 and "Not a valid choice" in text_of(unknown)
+    assert snapshot() == before
