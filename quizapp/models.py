@@ -317,3 +317,23 @@ class BankState(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     token: Mapped[str] = mapped_column(String(32))
+
+
+class PendingImport(db.Model):
+    """A file uploaded for import: kept between its dry run and the teacher's confirmation.
+
+    The confirmation names only the row's id, so what is imported is exactly what was checked.
+    """
+
+    __tablename__ = "pending_imports"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow, index=True)
+    filename: Mapped[str] = mapped_column(String(255))
+    format: Mapped[str | None] = mapped_column(String(16))
+    source: Mapped[str | None] = mapped_column(String(80))
+    strict: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
+    text: Mapped[str] = mapped_column(Text)
+    sha256: Mapped[str] = mapped_column(String(64))
+    committed_at: Mapped[datetime | None] = mapped_column(Timestamp)

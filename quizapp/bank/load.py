@@ -58,12 +58,18 @@ class Counts:
     unchanged: int = 0
     retired: int = 0
     restored: int = 0
+    kept: int = 0  # edited in the browser, kept although the file differs
+    # The ids behind the counts (not `unchanged`), for pages that list what an import does.
+    keys: dict[str, list[str]] = field(default_factory=dict, compare=False, repr=False)
+
+    def note(self, kind: str, key: str) -> None:
+        """Count one record as `kind` (added, changed, retired, restored, kept) and keep its id."""
+        setattr(self, kind, getattr(self, kind) + 1)
+        self.keys.setdefault(kind, []).append(key)
 
     @property
     def total(self) -> int:
         return self.added + self.changed + self.unchanged + self.restored
-
-    kept: int = 0  # edited in the browser, kept although the file differs
 
     def line(self, noun: str) -> str:
         text = (
@@ -259,10 +265,10 @@ def _load_sources(session: Session, bank: Bank, counts: Counts) -> dict[str, int
         row = existing.get(src.id)
         if row is None:
             inserts.append(values)
-            counts.added += 1
+            counts.note("added", values["key"])
         elif row.content_hash != values["content_hash"]:
             updates.append({"id": row.id, **values})
-            counts.changed += 1
+            counts.note("changed", values["key"])
         else:
             counts.unchanged += 1
     if inserts:
@@ -282,10 +288,10 @@ def _load_topics(session: Session, bank: Bank, counts: Counts) -> dict[str, int]
         row = existing.get(topic.id)
         if row is None:
             inserts.append(values)
-            counts.added += 1
+            counts.note("added", values["key"])
         elif row.content_hash != values["content_hash"]:
             updates.append({"id": row.id, **values})
-            counts.changed += 1
+            counts.note("changed", values["key"])
         else:
             counts.unchanged += 1
     if inserts:
@@ -341,7 +347,7 @@ def _load_versioned(
         if old is None:
             new_rows.append({"key": record.id, "version": 1, "content_hash": digest, **place, **row(record)})
             new_records.append((record, digest))
-            counts.added += 1
+            counts.note("added", record.id)
             continue
         moved = (old.source_id, old.origin_file) != (place["source_id"], place["origin_file"])
         if old.web_edited_at is not None:
@@ -353,7 +359,7 @@ def _load_versioned(
                 continue
             else:
                 web.conflicts.append(Conflict(web.kind, old.key))
-                counts.kept += 1
+                counts.note("kept", old.key)
                 continue
         if old.content_hash == digest and old.retired_at is None:
             counts.unchanged += 1
@@ -368,10 +374,7 @@ def _load_versioned(
                 {parent_column: old.id, "number": number, "content_hash": digest, **version_row(record)}
             )
             version_records.append(record)
-        if old.retired_at is not None:
-            counts.restored += 1
-        else:
-            counts.changed += 1
+        counts.note("restored" if old.retired_at is not None else "changed", record.id)
         updates.append(change)
 
     ids = {key: r.id for key, r in existing.items()}
@@ -400,10 +403,10 @@ def _load_versioned(
             continue
         if old.web_edited_at is not None and not web.overwrite:
             web.conflicts.append(Conflict(web.kind, key, absent_from=old.origin_file))
-            counts.kept += 1
+            counts.note("kept", key)
             continue
         updates.append({"id": old.id, "retired_at": now, "web_edited_at": None})
-        counts.retired += 1
+        counts.note("retired", key)
 
     if updates:
         session.execute(update(model), updates)

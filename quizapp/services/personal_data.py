@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
-from ..models import Attempt, User
+from ..models import Attempt, PendingImport, User
 from ..review_models import ReviewCard, ReviewLog, StudyDay
 from . import review
 
@@ -46,6 +46,9 @@ OWNED: list[Owned] = [
     Owned(ReviewCard.user_id, "spaced-review cards (when each question is due)", merge=review.merge_users),
     Owned(ReviewLog.user_id, "the spaced-review log of every graded answer", merge=lambda *_: None),
     Owned(StudyDay.user_id, "the days you studied", merge=lambda *_: None),
+    # Only teachers upload, and a merge starts from a guest: nothing to move (a merged user's
+    # uploads, kept a day at most, go with it by ON DELETE CASCADE).
+    Owned(PendingImport.user_id, "files uploaded for import (kept a day)", merge=lambda *_: None),
 ]
 
 

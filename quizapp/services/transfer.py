@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import Any
 
 from sqlalchemy import select
@@ -47,7 +47,7 @@ class ImportResult:
     written: bool = False
 
 
-def guess_format(path: Path, text: str) -> str | None:
+def guess_format(path: PurePath, text: str) -> str | None:
     """The format named by the file's extension; a .txt file (both Moodle's) is Aiken without braces."""
     suffix = path.suffix.lower()
     if suffix == ".txt":
@@ -60,17 +60,24 @@ def read_text(path: Path, shown: str, max_bytes: int) -> tuple[str | None, list[
     try:
         size = path.stat().st_size
         if size > max_bytes:
-            return None, [
-                Problem(
-                    shown,
-                    1,
-                    "(file)",
-                    f"the file is {size:,} bytes; an import may hold at most {max_bytes:,}",
-                )
-            ]
+            return None, [too_large(shown, size, max_bytes)]
         raw = path.read_bytes()
     except OSError as error:
         return None, [Problem(shown, 1, "(file)", f"cannot read the file: {error.strerror or error}")]
+    return decode_text(raw, shown, max_bytes)
+
+
+def too_large(shown: str, size: int, max_bytes: int) -> Problem:
+    """The problem of a file over the import size limit."""
+    return Problem(
+        shown, 1, "(file)", f"the file is {size:,} bytes; an import may hold at most {max_bytes:,}"
+    )
+
+
+def decode_text(raw: bytes, shown: str, max_bytes: int) -> tuple[str | None, list[Problem]]:
+    """The text of a file's bytes (UTF-8), or the line-numbered reason it is not text."""
+    if len(raw) > max_bytes:
+        return None, [too_large(shown, len(raw), max_bytes)]
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
@@ -102,12 +109,27 @@ def import_file(
 ) -> ImportResult:
     """Read, check and load one file; commit unless `dry_run` or anything is wrong."""
     shown = shown or str(path)
-    result = ImportResult(shown, fmt)
     text, problems = read_text(path, shown, max_bytes)
     if text is None:
-        result.errors = problems
-        return result
-    result.format = fmt = fmt or guess_format(path, text)
+        return ImportResult(shown, fmt, errors=problems)
+    return import_text(
+        session, text, shown=shown, fmt=fmt, source_id=source_id, dry_run=dry_run, strict=strict
+    )
+
+
+def import_text(
+    session: Session,
+    text: str,
+    *,
+    shown: str,
+    fmt: str | None = None,
+    source_id: str | None = None,
+    dry_run: bool = False,
+    strict: bool = False,
+) -> ImportResult:
+    """Check and load the text of a file named `shown`; commit unless `dry_run` or anything is wrong."""
+    result = ImportResult(shown, fmt)
+    result.format = fmt = fmt or guess_format(PurePath(shown), text)
     if fmt is None:
         result.errors = [
             Problem(shown, 1, "(file)", "cannot tell the format from the extension: give --format")

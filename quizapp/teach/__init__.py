@@ -33,6 +33,6 @@ def index() -> str:
 
 
 def init_app(app: Flask) -> None:
-    from . import authoring, bank_edits, catalogue, quizzes  # noqa: F401
+    from . import authoring, bank_edits, catalogue, quizzes, transfer  # noqa: F401
 
     app.register_blueprint(bp)

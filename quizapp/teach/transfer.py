@@ -1,0 +1,199 @@
+"""Import a bank file by upload (a dry run, then a confirmation) and export banks by download."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from pathlib import PurePosixPath
+from typing import Any
+
+from flask import Response, abort, current_app, flash, render_template, request
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.utils import secure_filename
+from wtforms import BooleanField, SelectField
+
+from ..answer_forms import _choices as choices
+from ..bank.export import UnknownSource
+from ..bank.gift_write import LEFT_OUT_ALWAYS
+from ..bank.problems import Problem
+from ..extensions import db
+from ..services import uploads
+from ..services.transfer import ImportResult, export_gift, export_yaml
+from . import bp
+
+FORMAT_CHOICES = [
+    ("", "Tell from the file (.yaml, .gift, .aiken; .txt by its content)"),
+    ("yaml", "YAML (a quizapp bank)"),
+    ("gift", "GIFT (Moodle's text format)"),
+    ("aiken", "Aiken"),
+]
+NEW_SOURCE = ("", "A new source named after the file")
+BANK_SUFFIXES = (".yaml", ".yml")
+# The services speak in the command line's words; the page names its own controls instead.
+_WEB_WORDS = (
+    ("give --format", "choose the format"),
+    ("--source is for GIFT and Aiken files", "choosing a source is for GIFT and Aiken files"),
+    ("--strict:", "refused because skipped questions were not allowed:"),
+    ("pass --source ", "choose the source "),
+)
+
+
+class ImportForm(FlaskForm):
+    file = FileField("File to import", validators=[FileRequired("Choose a file to import.")])
+    format = SelectField("Format", choices=choices(FORMAT_CHOICES), default="")
+    source = SelectField("Source for GIFT and Aiken questions", choices=choices([NEW_SOURCE]), default="")
+    strict = BooleanField("Refuse the file if any question would be skipped")
+
+
+class ConfirmImportForm(FlaskForm):
+    """The confirmation: its only data is the pending import's id, in the form's address."""
+
+
+def _import_form(**kwargs: Any) -> ImportForm:
+    form = ImportForm(**kwargs)
+    form.source.choices = choices([NEW_SOURCE, *uploads.source_choices(db.session)])
+    return form
+
+
+def _limit() -> int:
+    """The largest file an upload may hold: the import limit, within the request size limit."""
+    config = current_app.config
+    return min(config["QUIZAPP_IMPORT_MAX_BYTES"], config.get("MAX_CONTENT_LENGTH") or 1 << 62)
+
+
+def web_problem(problem: Problem) -> Problem:
+    """The problem in the page's words rather than the command line's."""
+    message = problem.message
+    for cli, web in _WEB_WORDS:
+        message = message.replace(cli, web)
+    return Problem(problem.path, problem.line, problem.where, message, problem.warning)
+
+
+def _result_page(form: ImportForm, result: ImportResult | None, pending_id: int | None, status: int = 200):
+    if result is not None:
+        result.errors = [web_problem(p) for p in result.errors]
+    return (
+        render_template(
+            "teach/import.html",
+            form=form,
+            result=result,
+            pending_id=pending_id,
+            confirm=ConfirmImportForm(formdata=None),
+            limit=_limit(),
+        ),
+        status,
+    )
+
+
+@bp.route("/import", methods=["GET", "POST"])
+def import_bank() -> Any:
+    form = _import_form()
+    if not form.validate_on_submit():
+        return _result_page(form, None, None, 422 if form.is_submitted() else 200)
+    upload = uploads.Upload(
+        filename=form.file.data.filename,
+        raw=form.file.data.read(_limit() + 1),
+        format=form.format.data or None,
+        source=form.source.data or None,
+        strict=form.strict.data,
+    )
+    result, pending_id = uploads.dry_run(db.session, current_user.id, upload, _limit())
+    if result.errors:
+        form.file.errors = [
+            f"{len(result.errors)} error(s) in the file: nothing can be imported. The list is below."
+        ]
+    return _result_page(form, result, pending_id, 422 if result.errors else 200)
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def _too_large(error: RequestEntityTooLarge) -> Any:
+    if request.endpoint != "teach.import_bank":
+        return render_template("errors/error.html", title="Too large", message=error.description), 413
+    form = _import_form(formdata=None)
+    form.file.errors = [f"The file is too large: an import may hold at most {_limit():,} bytes."]
+    return _result_page(form, None, None, 413)
+
+
+@bp.post("/import/<int:pending_id>")
+def confirm_import(pending_id: int) -> Any:
+    if not ConfirmImportForm().validate_on_submit():
+        abort(400)
+    try:
+        result = uploads.commit_pending(db.session, pending_id, current_user.id)
+    except uploads.PendingNotFound:
+        abort(404)
+    if result is None:
+        flash("This file was imported already: it has not been imported again.", "info")
+        return _result_page(_import_form(formdata=None), None, None, 409)
+    if result.errors:
+        flash("The bank changed since the dry run: nothing was imported. The errors are below.", "error")
+        return _result_page(_import_form(formdata=None), result, None, 422)
+    return render_template("teach/imported.html", result=result)
+
+
+@bp.get("/export")
+def export_bank() -> str:
+    gift = export_gift(db.session)
+    return render_template(
+        "teach/export.html",
+        sources=uploads.source_choices(db.session),
+        gift=gift,
+        left_out_always=LEFT_OUT_ALWAYS,
+    )
+
+
+def _attachment(body: bytes, filename: str, mimetype: str) -> Response:
+    response = Response(body, mimetype=mimetype)
+    safe = secure_filename(filename) or "export"
+    response.headers["Content-Disposition"] = f'attachment; filename="{safe}"'
+    return response
+
+
+@bp.get("/export/yaml")
+def export_yaml_file() -> Response:
+    source = request.args.get("source") or None
+    try:
+        files = export_yaml(db.session, source)
+    except UnknownSource:
+        abort(404)
+    if not files:
+        abort(404, "The database holds no bank to export.")
+    if len(files) == 1:
+        [(name, text)] = files
+        return _attachment(text.encode(), _yaml_name(name), "application/yaml")
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        used: set[str] = set()
+        for name, text in files:
+            archive.writestr(_unused(_yaml_name(name), used), text)
+    return _attachment(buffer.getvalue(), f"quizapp-{source or 'banks'}.zip", "application/zip")
+
+
+@bp.get("/export/gift")
+def export_gift_file() -> Response:
+    source = request.args.get("source") or None
+    try:
+        export = export_gift(db.session, source)
+    except UnknownSource:
+        abort(404)
+    return _attachment(export.text.encode(), f"{source or 'quizapp'}.gift", "text/plain")
+
+
+def _yaml_name(name: str) -> str:
+    """The name the CLI gives an exported bank file in a folder."""
+    base = PurePosixPath(name.replace("\\", "/")).name
+    return base if base.endswith(BANK_SUFFIXES) else f"{PurePosixPath(base).stem}.yaml"
+
+
+def _unused(name: str, used: set[str]) -> str:
+    """`name`, or `name-2`, `name-3`... when two sources hold files of the same name."""
+    stem, suffix = PurePosixPath(name).stem, PurePosixPath(name).suffix
+    number, candidate = 1, name
+    while candidate in used:
+        number += 1
+        candidate = f"{stem}-{number}{suffix}"
+    used.add(candidate)
+    return candidate
