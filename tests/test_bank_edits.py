@@ -68,7 +68,7 @@ def test_new_source_shows_the_banks_messages_beside_the_fields_and_keeps_the_inp
         "sections": "intro: Introduction\nno colon here\n",
     }
     page = Page(browser.submit(page, "/teach/sources/new", fields))
-    assert page.status == 200
+    assert page.status == 422
     assert "is not a valid id" in error_of(page, "key")
     assert error_of(page, "title") == "must not be empty"
     assert error_of(page, "sections") == "line 2: write each section as 'id: title'"
@@ -103,9 +103,9 @@ def test_editing_a_source_refuses_to_remove_a_section_in_use(app, runner, loaded
     assert 'name="key"' not in page.html
 
     page = Page(browser.submit(page, f"/teach/sources/{source_id}/edit", {"sections": "s1: Section one"}))
-    assert page.status == 200
+    assert page.status == 422
     message = error_of(page, "sections")
-    assert "section 's2' cannot be removed: 1 fact (f3) use it" in message
+    assert "section 's2' cannot be removed: 1 fact (f3) uses it; move it" in message
     assert textarea(page, "sections") == "s1: Section one"
 
     origin = "https://example.org/article"

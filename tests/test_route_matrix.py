@@ -23,7 +23,7 @@ from sqlalchemy import select
 from werkzeug.exceptions import HTTPException
 
 from quizapp.extensions import db
-from quizapp.models import Attempt, Slot, User
+from quizapp.models import Attempt, Fact, Question, Quiz, Slot, Source, User
 
 from .conftest import CliRunner, _postgres_schema_url, make_app
 from .factories import write_bank
@@ -69,7 +69,7 @@ def admins(status: int | str = 200) -> Expect:
 class Route:
     """One URL of an endpoint and the status each role gets; None: the method is not offered (405)."""
 
-    url: str  # formatted with the World's ids: {open}, {finished}, {student_id}, {quiz}, {seq}
+    url: str  # formatted with the World's ids: {open}, {finished}, {student_id}, {quiz}, {seq}, ...
     get: Expect | None = None
     post: Expect | None = None
     data: dict[str, str] = field(default_factory=dict)  # the POST's fields besides the CSRF token
@@ -146,6 +146,62 @@ ROUTES: dict[str, Route | tuple[Route, ...]] = {
         Route(f"/admin/users/{HUGE}/role", post=everyone(404), data={"role": "student"}),  # matches no rule
     ),
     "teach.index": Route("/teach/", get=teachers(200)),
+    # Listings, and one question's page; a missing or huge id is 404 for teachers, 403 for others.
+    "teach.questions": Route("/teach/questions?type=cloze&page=2", get=teachers(200)),
+    "teach.facts": Route("/teach/facts?draft=y", get=teachers(200)),
+    "teach.sources": Route("/teach/sources", get=teachers(200)),
+    "teach.question": (
+        Route("/teach/questions/{question}", get=teachers(200)),
+        Route("/teach/questions/{missing_question}", get=teachers(404)),
+    ),
+    # Forms posted empty come back with their errors (422); nothing is saved.
+    "teach.new_question": (
+        Route("/teach/questions/new", get=teachers(200)),
+        Route("/teach/questions/new?type=matching", get=teachers(200), post=teachers(422)),
+    ),
+    "teach.edit_question": (
+        Route("/teach/questions/{question}/edit", get=teachers(200), post=teachers(422)),
+        Route(f"/teach/questions/{HUGE}/edit", get=everyone(404), post=everyone(404)),  # no rule
+        Route("/teach/questions/{missing_question}/edit", get=teachers(404), post=teachers(404)),
+    ),
+    "teach.preview_question": (
+        Route("/teach/questions/{question}/preview", get=teachers(200)),
+        Route("/teach/questions/{missing_question}/preview", get=teachers(404)),
+    ),
+    # Retiring, restoring and deleting: the real ones are tested in test_teach_catalogue.
+    "teach.retire_question": Route("/teach/questions/{missing_question}/retire", post=teachers(404)),
+    "teach.restore_question": Route("/teach/questions/{missing_question}/restore", post=teachers(404)),
+    "teach.delete_question": Route("/teach/questions/{missing_question}/delete", post=teachers(404)),
+    "teach.new_source": Route("/teach/sources/new", get=teachers(200), post=teachers(422)),
+    "teach.edit_source": (
+        Route("/teach/sources/{source}/edit", get=teachers(200), post=teachers(422)),
+        Route("/teach/sources/{missing}/edit", get=teachers(404), post=teachers(404)),
+    ),
+    "teach.new_fact": (
+        Route("/teach/facts/new", get=teachers(200)),
+        Route("/teach/facts/new?source={source_key}", get=teachers(200), post=teachers(422)),
+    ),
+    "teach.edit_fact": (
+        Route("/teach/facts/{fact}/edit", get=teachers(200), post=teachers(422)),
+        Route("/teach/facts/{missing}/edit", get=teachers(404), post=teachers(404)),
+    ),
+    "teach.quizzes": Route("/teach/quizzes", get=teachers(200)),
+    "teach.new_quiz": Route("/teach/quizzes/new", get=teachers(200), post=teachers(422)),
+    "teach.edit_quiz": (
+        Route("/teach/quizzes/{quiz_id}", get=teachers(200), post=teachers(422)),
+        Route("/teach/quizzes/{missing}", get=teachers(404), post=teachers(404)),
+    ),
+    "teach.retire_quiz": Route("/teach/quizzes/{missing}/retire", post=teachers(404)),
+    "teach.restore_quiz": Route("/teach/quizzes/{missing}/restore", post=teachers(404)),
+    "teach.import_bank": Route("/teach/import", get=teachers(200), post=teachers(422)),  # no file
+    # Nobody's kept upload: 404 for teachers too (another teacher's is tested in test_web_import).
+    "teach.confirm_import": Route("/teach/import/{missing}", post=teachers(404)),
+    "teach.export_bank": Route("/teach/export", get=teachers(200)),
+    "teach.export_yaml_file": (
+        Route("/teach/export/yaml", get=teachers(200)),
+        Route("/teach/export/yaml?source=no-such-source", get=teachers(404)),
+    ),
+    "teach.export_gift_file": Route("/teach/export/gift", get=teachers(200)),
 }
 
 
@@ -223,7 +279,14 @@ def world(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
         user_ids["guest"] = db.session.scalar(select(User.id).where(User.is_guest.is_(True)))
         assert db.session.get(Attempt, finished_id).state != "open"
         db.session.rollback()
+        bank_ids = {
+            name: db.session.scalar(select(model.id).order_by(model.id).limit(1))
+            for name, model in (("question", Question), ("fact", Fact), ("source", Source), ("quiz_id", Quiz))
+        }
         ids = {
+            **bank_ids,
+            "missing_question": bank_ids["question"] + 1000,
+            "source_key": db.session.scalar(select(Source.key).where(Source.id == bank_ids["source"])),
             "open": open_id,
             "finished": finished_id,
             "missing": finished_id + 1000,

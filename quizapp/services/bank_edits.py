@@ -159,9 +159,10 @@ def _sections_in_use(session: Session, source: Source, removed: set[str]) -> lis
         keys = [k for s, k in used if s == section]
         listed = ", ".join(keys[:5]) + (", …" if len(keys) > 5 else "")
         count = f"{len(keys)} fact" + ("" if len(keys) == 1 else "s")
+        verb, them = ("uses", "it") if len(keys) == 1 else ("use", "them")
         messages.append(
-            f"section {section!r} cannot be removed: {count} ({listed}) use it; "
-            "move them to another section first"
+            f"section {section!r} cannot be removed: {count} ({listed}) {verb} it; "
+            f"move {them} to another section first"
         )
     return messages
 

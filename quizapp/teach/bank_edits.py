@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_wtf import FlaskForm
 
 from ..extensions import db
 from ..models import Fact, Source
@@ -46,7 +47,7 @@ def new_source() -> Any:
             db.session.commit()
             flash(f"Source {source.key} is saved.", "info")
             return redirect(url_for("teach.sources"))
-    return render_template("teach/source_form.html", form=form, source=None)
+    return render_template("teach/source_form.html", form=form, source=None), _status(form)
 
 
 @bp.route("/sources/<int:source_id>/edit", methods=["GET", "POST"])
@@ -80,7 +81,12 @@ def edit_source(source_id: int) -> Any:
             db.session.commit()
             flash(f"Source {source.key} is saved.", "info")
             return redirect(url_for("teach.sources"))
-    return render_template("teach/source_form.html", form=form, source=source)
+    return render_template("teach/source_form.html", form=form, source=source), _status(form)
+
+
+def _status(form: FlaskForm) -> int:
+    """A form sent back with errors is 422, as everywhere else in the app."""
+    return 422 if form.is_submitted() else 200
 
 
 def _section_choices(form: FactForm, source: Source) -> None:
@@ -110,7 +116,7 @@ def new_fact() -> Any:
             db.session.commit()
             flash(f"Fact {fact.key} is saved.", "info")
             return redirect(url_for("teach.facts", source=source.key, status="all"))
-    return render_template("teach/fact_form.html", form=form, source=source, fact=None)
+    return render_template("teach/fact_form.html", form=form, source=source, fact=None), _status(form)
 
 
 @bp.route("/facts/<int:fact_id>/edit", methods=["GET", "POST"])
@@ -133,4 +139,4 @@ def edit_fact(fact_id: int) -> Any:
             db.session.commit()
             flash(f"Fact {fact.key} is saved." if changed else f"Nothing changed in fact {fact.key}.", "info")
             return redirect(url_for("teach.facts", source=source.key, status="all"))
-    return render_template("teach/fact_form.html", form=form, source=source, fact=fact)
+    return render_template("teach/fact_form.html", form=form, source=source, fact=fact), _status(form)
