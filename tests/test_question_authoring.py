@@ -236,6 +236,22 @@ def test_preview_shows_the_student_view_and_grades_without_saving(teacher, snaps
     assert snapshot() == before
 
 
+def test_enter_in_the_previews_answer_box_checks_it_and_elsewhere_previews(teacher, snapshot):
+    before = snapshot()
+    page = editor(teacher, "short_answer")
+    first_button = re.search(r'<button type="submit" name="go" value="(\w+)"', page.html)
+    assert first_button and first_button.group(1) == "enter", "Enter must send the editor's default"
+    fields = {"prompt": "Capital of France?", **COMMON, **FIELDS["short_answer"]}
+    page = Page(post(teacher, page, fields, "enter"))  # Enter in an editor field: a preview
+    assert page.status == 200 and 'name="try-text"' in page.html
+    assert "Choose or type an answer" not in page.html and 'class="feedback' not in page.html
+    page = Page(post(teacher, page, {"try-text": "Canberra"}, "enter"))  # Enter in the answer box
+    assert 'class="feedback feedback-right"' in page.html
+    page = Page(post(teacher, page, {"try-text": "Sydney"}, "enter"))
+    assert 'class="feedback feedback-wrong"' in page.html
+    assert snapshot() == before
+
+
 def test_a_new_fact_is_added_to_the_source_in_the_same_flow(teacher):
     extra = {"facts": [], "new_fact": "Paris is the capital of France.", "new_fact_section": "s2"}
     question_id = create(teacher, "true_false", "Is Paris the capital?", **extra)
