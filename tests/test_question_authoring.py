@@ -185,6 +185,17 @@ def test_the_checkers_messages_are_shown_beside_their_fields_and_typing_is_kept(
     assert db.session.scalar(select(Question).where(Question.origin_file == WEB_ORIGIN)) is None
 
 
+def test_a_message_about_a_whole_blank_describes_each_of_its_controls(teacher):
+    page = editor(teacher, "cloze")
+    fields = {"prompt": "Gaps", **COMMON, **FIELDS["cloze"], "blanks-0-options": "Paris\nLyon"}
+    page = Page(post(teacher, page, fields, "save"))
+    assert page.status == 422
+    assert error_beside(page, "blanks-0") == "a blank has either answers (free text) or options and answer"
+    for control in ("blanks-0-answers", "blanks-0-options", "blanks-0-answer", "blanks-0-case_sensitive"):
+        tag = re.search(rf'<(?:input|textarea)[^>]*\bid="{control}"[^>]*>', page.html)
+        assert tag and 'aria-describedby="blanks-0-error"' in tag.group(0), (control, tag)
+
+
 def test_a_taken_id_is_refused_as_the_checker_does(teacher):
     page = editor(teacher, "true_false")
     fields = {"prompt": "Taken id?", "key": "q1", **COMMON, **FIELDS["true_false"]}
