@@ -156,7 +156,14 @@ def write_cloze(page: Page, browsing: Browsing) -> None:
     expect(label(page, "Blank 1: accepted answers, one per line (a typed blank)")).to_have_value("Pacific")
     press_button(page, "Add a blank")
     label(page, "Blank 2: options, one per line (a choice blank)").fill("ocean\nlake\nriver")
-    label(page, "Blank 2: right option (a choice blank)").fill("ocean")
+    # A choice blank without its right option: the message is about the row, and each control of it
+    # is described by it.
+    press_button(page, "Preview")
+    expect(page.locator("#blanks-1-error")).to_have_text("a choice blank needs answer, one of its options")
+    right_option = label(page, "Blank 2: right option (a choice blank)")
+    expect(right_option).to_have_attribute("aria-describedby", "blanks-1-error")
+    expect(label(page, "Blank 2: options, one per line (a choice blank)")).to_have_value("ocean\nlake\nriver")
+    right_option.fill("ocean")
 
 
 WRITERS: dict[str, Callable[[Page, Browsing], None]] = {
