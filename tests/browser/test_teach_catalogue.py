@@ -36,6 +36,7 @@ def test_listings_and_forms_by_keyboard(browsing: Browsing) -> None:
         expect(page.get_by_role("heading", level=1)).to_have_text(heading)
         assert_accessible(page)
 
+    browsing.expect_console_error("status of 422")  # the refused source and fact below
     page.goto("/teach/sources/new")
     page.get_by_label("Id").fill("Not An Id")
     page.get_by_label("Sections").fill("no colon")
