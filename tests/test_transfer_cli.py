@@ -151,6 +151,23 @@ def test_strict_refuses_a_file_with_skipped_questions(runner, snapshot, tmp_path
     assert snapshot() == before
 
 
+def test_a_file_with_nothing_to_import_is_refused(runner, snapshot, tmp_path):
+    before = snapshot()
+    cases = {
+        "empty.gift": ("// only a comment\n\n", "the file holds none"),
+        "essays.gift": ("::e1:: Discuss.{}\n\n::e2:: Describe.{}\n", "all 2 skipped"),
+        "empty.txt": ("", "the file holds none"),
+    }
+    for name, (text, why) in cases.items():
+        path = tmp_path / name
+        path.write_text(text, encoding="utf-8")
+        args = ["import", str(path), *(["--format", "aiken"] if name.endswith(".txt") else [])]
+        result = invoke(runner, *args)
+        assert result.exit_code == 1, name
+        assert f"{path}:1: (file): no question to import: {why}" in result.stderr
+    assert snapshot() == before  # no empty source either
+
+
 def test_a_file_over_the_size_limit_is_refused(app, runner, snapshot, tmp_path):
     app.config["QUIZAPP_IMPORT_MAX_BYTES"] = 100
     path = tmp_path / "big.gift"

@@ -153,6 +153,9 @@ def import_text(
         result.errors, result.skipped, result.notes = plan.errors, plan.skipped, plan.notes
         result.drafts = plan.drafts
         result.questions = len(plan.drafts)
+        if not plan.drafts and not result.errors:
+            why = f"all {len(result.skipped)} skipped" if result.skipped else "the file holds none"
+            result.errors = [Problem(shown, 1, "(file)", f"no question to import: {why}")]
         if strict and result.skipped and not result.errors:
             result.errors = [
                 Problem(shown, 1, "(file)", f"--strict: {len(result.skipped)} question(s) would be skipped")
