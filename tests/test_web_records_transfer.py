@@ -113,6 +113,7 @@ def test_a_source_edited_in_the_browser_is_kept_by_load_until_overwritten(app, r
     assert (edited.title, edited.version) == ("Titled in the browser", 2)
     edited_at = edited.web_edited_at
     assert edited_at is not None
+    assert "version 2, edited in the browser (a file load keeps this version)" in browser.get(url).text
 
     # The file as it was: nothing new in it, so nothing to report.
     output = run(runner, "load", str(path))
