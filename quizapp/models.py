@@ -52,6 +52,12 @@ class Source(db.Model):
     licence: Mapped[str] = mapped_column(String(500))
     sections: Mapped[list[dict[str, str]]] = mapped_column(JSON)
     content_hash: Mapped[str] = mapped_column(String(64))
+    # Counts every change of content (from a file or the browser); a form names the one it showed.
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    # The content hash a bank file last brought: a load that brings it again has nothing new.
+    loaded_hash: Mapped[str | None] = mapped_column(String(64))
+    # Set when a teacher edits the source in the browser: a later file load must not overwrite it.
+    web_edited_at: Mapped[datetime | None] = mapped_column(Timestamp)
 
     def section_title(self, section_key: str) -> str:
         return next((s["title"] for s in self.sections if s["id"] == section_key), section_key)

@@ -10,13 +10,11 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 from sqlalchemy.exc import SQLAlchemyError
 
-from .bank.export import UnknownSource
+from .bank.export import UnknownSource, yaml_file_name
 from .bank.gift_write import LEFT_OUT_ALWAYS
 from .bank.problems import Problem
 from .extensions import db
 from .services.transfer import FORMATS, ImportResult, export_gift, export_yaml, import_file
-
-BANK_SUFFIXES = (".yaml", ".yml")
 
 
 def _shown(path: Path) -> str:
@@ -60,8 +58,11 @@ def _print_result(result: ImportResult, dry_run: bool) -> None:
 @click.option("--source", "source_id", help="Add the questions to this existing source.")
 @click.option("--dry-run", is_flag=True, help="Show what would change; write nothing.")
 @click.option("--strict", is_flag=True, help="Refuse the file if any question would be skipped.")
+@click.option("--overwrite", is_flag=True, help="Replace records edited in the browser with the file's.")
 @with_appcontext
-def import_command(file: Path, fmt: str | None, source_id: str | None, dry_run: bool, strict: bool) -> None:
+def import_command(
+    file: Path, fmt: str | None, source_id: str | None, dry_run: bool, strict: bool, overwrite: bool
+) -> None:
     """Import a YAML, GIFT or Aiken file as a bank: all of it or nothing."""
     from .cli import upgrade_database
 
@@ -75,6 +76,7 @@ def import_command(file: Path, fmt: str | None, source_id: str | None, dry_run: 
             source_id=source_id,
             dry_run=dry_run,
             strict=strict,
+            overwrite=overwrite,
             max_bytes=current_app.config["QUIZAPP_IMPORT_MAX_BYTES"],
         )
     except SQLAlchemyError as error:
@@ -127,7 +129,7 @@ def _export_yaml(source_id: str | None, output: Path | None, folder: bool) -> No
     if output is not None and folder:
         output.mkdir(parents=True, exist_ok=True)
         for name, text in files:
-            target = output / (name if name.endswith(BANK_SUFFIXES) else f"{Path(name).stem}.yaml")
+            target = output / yaml_file_name(name)
             target.write_text(text, encoding="utf-8")
             click.echo(f"wrote {target}")
         return

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 class Conflict:
     """A record edited in the browser that the file would have changed or retired."""
 
-    kind: str  # facts | questions
+    kind: str  # sources | facts | questions | quizzes
     key: str
     absent_from: str | None = None  # the file that no longer holds it, when it would be retired
 

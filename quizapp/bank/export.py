@@ -6,6 +6,10 @@ the order in which a question lists its facts and topics, but the stored content
 so the order whose hash matches is the one written (the sorted order when none does, for a
 question whose hash came from another version of the loader). A topic is written in the
 first exported file that uses it; a source in the first of its files.
+
+Records made in the browser (`origin_file` WEB_ORIGIN) are written to `<source id>-web.yaml`
+(`-web-2.yaml`... when a bank file of that name is loaded already), so the export is a valid
+bank; loaded over the database it came from, they stay web records (see `bank.load`).
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from itertools import islice, permutations
+from pathlib import PurePosixPath
 from typing import Any
 
 import yaml
@@ -21,6 +26,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..models import (
+    WEB_ORIGIN,
     Fact,
     Question,
     QuestionVersion,
@@ -37,6 +43,7 @@ from .load import record_hash
 _QUESTION = TypeAdapter(schema.Question)
 _MAX_ORDERS = 120  # permutations tried per list; questions list a handful of facts and topics
 HEADER = "# Exported by quizapp from its database; `quizapp load` reads it back.\n"
+BANK_SUFFIXES = (".yaml", ".yml")
 
 
 @dataclass
@@ -85,15 +92,20 @@ def bank_files(session: Session, source_id: str | None = None) -> list[ExportedF
         .order_by(Quiz.id)
     ).all()
     topics = {t.key: t for t in session.scalars(select(Topic).order_by(Topic.id))}
+    web_names = web_file_names(session)
+
+    def file_name(row: Fact | Question | Quiz) -> tuple[int, str]:
+        name = web_names[row.source_id] if row.origin_file == WEB_ORIGIN else row.origin_file
+        return row.source_id, name
 
     content: dict[tuple[int, str], dict[str, list]] = defaultdict(lambda: defaultdict(list))
     for fact in facts:
-        content[fact.source_id, fact.origin_file]["facts"].append(_fact(fact))
+        content[file_name(fact)]["facts"].append(_fact(fact))
     for question, version in questions:
         record = _question(question, version, fact_links.get(version.id, []), topic_links.get(version.id, []))
-        content[question.source_id, question.origin_file]["questions"].append(record)
+        content[file_name(question)]["questions"].append(record)
     for quiz, definition in quizzes:
-        content[quiz.source_id, quiz.origin_file]["quizzes"].append(schema.Quiz.model_validate(definition))
+        content[file_name(quiz)]["quizzes"].append(schema.Quiz.model_validate(definition))
 
     files = []
     written_sources: set[int] = set()
@@ -130,6 +142,34 @@ def bank_files(session: Session, source_id: str | None = None) -> list[ExportedF
             data["quizzes"] = [z.model_dump(mode="json", exclude_defaults=True) for z in parts["quizzes"]]
         files.append(ExportedFile(name, source.key, data, parts["questions"], every_topic))
     return files
+
+
+def yaml_file_name(name: str) -> str:
+    """The name an exported bank file gets in a folder: its own when YAML, else its stem + .yaml."""
+    base = PurePosixPath(name.replace("\\", "/")).name
+    return base if base.endswith(BANK_SUFFIXES) else f"{PurePosixPath(base).stem}.yaml"
+
+
+def web_file_names(session: Session) -> dict[int, str]:
+    """Source row id -> the file name its browser-made records are exported under.
+
+    Unique among the names every loaded file is exported under (in any source, ignoring
+    case, as a folder on some systems would), so it never clashes with a real file.
+    """
+    taken: set[str] = set()
+    for model in (Fact, Question, Quiz):
+        for name in session.scalars(select(model.origin_file).distinct()):
+            if name != WEB_ORIGIN:
+                taken.update({name.lower(), yaml_file_name(name).lower()})
+    names = {}
+    for source_pk, key in session.execute(select(Source.id, Source.key).order_by(Source.id)):
+        name, number = f"{key}-web.yaml", 1
+        while name.lower() in taken:
+            number += 1
+            name = f"{key}-web-{number}.yaml"
+        taken.add(name.lower())
+        names[source_pk] = name
+    return names
 
 
 def to_yaml(data: dict[str, Any]) -> str:

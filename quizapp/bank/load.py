@@ -8,7 +8,9 @@ missing from the file it came from is retired (never deleted).
 A record edited in the browser (`web_edited_at` set) is never overwritten silently: when
 the file brings content the database never had, the web version is kept and the load
 reports a conflict; `overwrite=True` takes the file's version and clears the mark.
-Records made in the browser (`origin_file` WEB_ORIGIN) are never retired by a file load.
+Records made in the browser (`origin_file` WEB_ORIGIN) are never retired by a file load, and
+stay web records when a file (such as an export) brings them unchanged. Sources work alike,
+with no versions table: `loaded_hash` is what the files last brought.
 
 Writes are bulk statements (one executemany per table) so that loading thousands
 of questions costs little more than inserting the rows by hand.
@@ -158,10 +160,10 @@ def _load(session: Session, bank: Bank, now: datetime | None, overwrite: bool) -
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": LOAD_LOCK_ID})
     report = LoadReport()
-    source_ids = _load_sources(session, bank, report.sources)
+    web = WebEdits(overwrite, report.conflicts)
+    source_ids = _load_sources(session, bank, report.sources, web.of("sources"))
     topic_ids = _load_topics(session, bank, report.topics)
     scope = {(source_ids[bf.source_id], bf.name) for bf in bank.files}
-    web = WebEdits(overwrite, report.conflicts)
 
     facts = [(bf, f, record_hash(f)) for bf in bank.files for f in bf.facts]
     fact_ids = _load_versioned(
@@ -247,30 +249,53 @@ def quiz_row(quiz: schema.Quiz) -> dict[str, Any]:
     }
 
 
-def _load_sources(session: Session, bank: Bank, counts: Counts) -> dict[str, int]:
-    existing = {row.key: row for row in session.execute(select(Source.id, Source.key, Source.content_hash))}
+def _load_sources(session: Session, bank: Bank, counts: Counts, web: WebEdits) -> dict[str, int]:
+    existing = {
+        row.key: row
+        for row in session.execute(
+            select(
+                Source.id,
+                Source.key,
+                Source.content_hash,
+                Source.version,
+                Source.loaded_hash,
+                Source.web_edited_at,
+            )
+        )
+    }
     inserts, updates = [], []
     for bf in bank.files:
         if bf.source is None:
             continue
         src = bf.source
-        values = {
+        values: dict[str, Any] = {
             "key": src.id,
             "title": src.title,
             "origin": src.origin,
             "licence": src.licence,
             "sections": [s.model_dump(mode="json") for s in src.sections],
         }
-        values["content_hash"] = content_hash(values)
+        values["content_hash"] = values["loaded_hash"] = content_hash(values)
         row = existing.get(src.id)
         if row is None:
             inserts.append(values)
             counts.note("added", values["key"])
-        elif row.content_hash != values["content_hash"]:
-            updates.append({"id": row.id, **values})
+            continue
+        digest = values["content_hash"]
+        if row.web_edited_at is not None and not web.overwrite:
+            if digest not in (row.content_hash, row.loaded_hash):
+                web.conflicts.append(Conflict(web.kind, row.key))
+                counts.note("kept", row.key)
+            else:  # the file holds what the database had before the web edit, or the edit itself
+                counts.unchanged += 1
+            continue
+        if row.content_hash != digest:
+            updates.append({"id": row.id, **values, "version": row.version + 1, "web_edited_at": None})
             counts.note("changed", values["key"])
         else:
             counts.unchanged += 1
+            if row.web_edited_at is not None or row.loaded_hash != digest:
+                updates.append({"id": row.id, "loaded_hash": digest, "web_edited_at": None})
     if inserts:
         session.execute(insert(Source), inserts)
     if updates:
@@ -350,6 +375,9 @@ def _load_versioned(
             counts.note("added", record.id)
             continue
         moved = (old.source_id, old.origin_file) != (place["source_id"], place["origin_file"])
+        if moved and old.origin_file == WEB_ORIGIN and old.content_hash == digest:
+            # A file that brings a browser-made record unchanged (an export does) leaves it a web record.
+            moved = False
         if old.web_edited_at is not None:
             if web.overwrite:
                 place["web_edited_at"] = None

@@ -20,6 +20,7 @@ from ..bank import schema
 from ..bank.load import content_hash, new_state, record_hash
 from ..bank.messages import record_messages, unknown_section
 from ..models import WEB_ORIGIN, Fact, FactVersion, Source, utcnow
+from .stale import check_fresh
 
 
 class EditErrors(Exception):
@@ -129,8 +130,8 @@ def _source_columns(record: schema.Source) -> dict[str, Any]:
     return values
 
 
-def create_source(session: Session, values: SourceValues) -> Source:
-    """Add a source; raise EditErrors if the bank's rules refuse it."""
+def create_source(session: Session, values: SourceValues, now: datetime | None = None) -> Source:
+    """Add a source, marked as made in the browser; raise EditErrors if the bank's rules refuse it."""
     errors: dict[str, list[str]] = {}
     record = _source_record(values, errors)
     key = values.key.strip()
@@ -138,7 +139,7 @@ def create_source(session: Session, values: SourceValues) -> Source:
         _add(errors, "key", f"a source with id {key!r} already exists")
     if errors or record is None:
         raise EditErrors(errors)
-    source = Source(**_source_columns(record))
+    source = Source(**_source_columns(record), version=1, web_edited_at=now or utcnow())
     session.add(source)
     _flush_new(session, "key", f"a source with id {key!r} already exists")
     new_state(session)
@@ -167,11 +168,23 @@ def _sections_in_use(session: Session, source: Source, removed: set[str]) -> lis
     return messages
 
 
-def update_source(session: Session, source_id: int, values: SourceValues) -> Source:
-    """Change a source's title, origin, licence and sections (its id stays)."""
-    source = session.get(Source, source_id)
+def update_source(
+    session: Session,
+    source_id: int,
+    values: SourceValues,
+    now: datetime | None = None,
+    *,
+    opened: int | None = None,
+) -> Source:
+    """Change a source's title, origin, licence and sections (its id stays), marked as web-edited.
+
+    With `opened`, raises StaleEdit when the source is no longer at the version the form showed.
+    """
+    # Locked, so that of two saves at once the second sees the first's version.
+    source = session.get(Source, source_id, with_for_update=True, populate_existing=True)
     if source is None:
         raise NotFound(source_id)
+    check_fresh(source.version, opened)
     errors: dict[str, list[str]] = {}
     values = replace(values, key=source.key)
     record = _source_record(values, errors)
@@ -184,6 +197,8 @@ def update_source(session: Session, source_id: int, values: SourceValues) -> Sou
     if columns["content_hash"] != source.content_hash:
         for name, value in columns.items():
             setattr(source, name, value)
+        source.version += 1
+        source.web_edited_at = now or utcnow()
         new_state(session)
     session.flush()
     return source
@@ -243,15 +258,22 @@ def create_fact(session: Session, source_id: int, values: FactValues, now: datet
 
 
 def update_fact(
-    session: Session, fact_id: int, values: FactValues, now: datetime | None = None
+    session: Session,
+    fact_id: int,
+    values: FactValues,
+    now: datetime | None = None,
+    *,
+    opened: int | None = None,
 ) -> tuple[Fact, bool]:
     """Save a fact's section and statement (clearing its draft mark); whether anything changed.
 
-    A new version is written only when the record's content hash changes.
+    A new version is written only when the record's content hash changes. With `opened`,
+    raises StaleEdit when the fact is no longer at the version the form showed.
     """
-    fact = session.get(Fact, fact_id)
+    fact = session.get(Fact, fact_id, with_for_update=True, populate_existing=True)
     if fact is None:
         raise NotFound(fact_id)
+    check_fresh(fact.version, opened)
     errors: dict[str, list[str]] = {}
     values = replace(values, key=fact.key)
     record = _fact_record(fact.source, values, errors)

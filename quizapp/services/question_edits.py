@@ -32,6 +32,7 @@ from ..models import (
     question_version_topics,
     utcnow,
 )
+from .stale import check_fresh
 
 _QUESTION = TypeAdapter(schema.Question)
 Loc = tuple[Any, ...]
@@ -175,9 +176,20 @@ def create(session: Session, checked: Checked, source_id: int) -> int:
     return question.id
 
 
-def update(session: Session, question: Question, checked: Checked, now: datetime | None = None) -> bool:
-    """Write a new version when the record changed; False (and no write) when it did not."""
+def update(
+    session: Session,
+    question: Question,
+    checked: Checked,
+    now: datetime | None = None,
+    *,
+    opened: int | None = None,
+) -> bool:
+    """Write a new version when the record changed; False (and no write) when it did not.
+
+    With `opened`, raises StaleEdit when the question is no longer at the version the form showed.
+    """
     session.refresh(question, with_for_update=True)  # two saves at once: the second waits, then numbers after
+    check_fresh(question.version, opened)
     current = current_record(session, question)
     record = checked.record
     # The form lists facts and topics in its own order and marks as typed: an unchanged

@@ -22,6 +22,7 @@ from ..bank.messages import record_problems
 from ..bank.selection import selects
 from ..models import WEB_ORIGIN, Fact, Question, QuestionVersion, Quiz, QuizVersion, Source, Topic, utcnow
 from .catalogue import active_questions
+from .stale import check_fresh
 
 Problems = dict[str, list[str]]  # a quiz key (title, count, select...) -> its messages
 
@@ -154,9 +155,20 @@ def key_from_title(session: Session, title: str) -> str:
 
 
 def save(
-    session: Session, record: schema.Quiz, source_key: str, quiz: Quiz | None = None
+    session: Session,
+    record: schema.Quiz,
+    source_key: str,
+    quiz: Quiz | None = None,
+    *,
+    opened: int | None = None,
 ) -> tuple[Quiz, bool]:
-    """Write a checked quiz; a new version only when its content changed. Returns (quiz, changed)."""
+    """Write a checked quiz; a new version only when its content changed. Returns (quiz, changed).
+
+    With `opened`, raises StaleEdit when the quiz is no longer at the version the form showed.
+    """
+    if quiz is not None:
+        session.refresh(quiz, with_for_update=True)  # of two saves at once, the second sees the first
+        check_fresh(quiz.version, opened)
     digest = record_hash(record)
     definition = {"definition": record.model_dump(mode="json")}
     now = utcnow()

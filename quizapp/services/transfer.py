@@ -105,15 +105,26 @@ def import_file(
     source_id: str | None = None,
     dry_run: bool = False,
     strict: bool = False,
+    overwrite: bool = False,
     max_bytes: int,
 ) -> ImportResult:
-    """Read, check and load one file; commit unless `dry_run` or anything is wrong."""
+    """Read, check and load one file; commit unless `dry_run` or anything is wrong.
+
+    `overwrite` replaces records edited in the browser with the file's version, as for load.
+    """
     shown = shown or str(path)
     text, problems = read_text(path, shown, max_bytes)
     if text is None:
         return ImportResult(shown, fmt, errors=problems)
     return import_text(
-        session, text, shown=shown, fmt=fmt, source_id=source_id, dry_run=dry_run, strict=strict
+        session,
+        text,
+        shown=shown,
+        fmt=fmt,
+        source_id=source_id,
+        dry_run=dry_run,
+        strict=strict,
+        overwrite=overwrite,
     )
 
 
@@ -126,6 +137,7 @@ def import_text(
     source_id: str | None = None,
     dry_run: bool = False,
     strict: bool = False,
+    overwrite: bool = False,
 ) -> ImportResult:
     """Check and load the text of a file named `shown`; commit unless `dry_run` or anything is wrong."""
     result = ImportResult(shown, fmt)
@@ -164,7 +176,7 @@ def import_text(
         session.rollback()
         return result
     try:
-        result.report = load_bank(session, bank)
+        result.report = load_bank(session, bank, overwrite=overwrite)
         if dry_run:
             session.rollback()
         else:

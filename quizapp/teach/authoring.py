@@ -16,6 +16,7 @@ from ..extensions import db
 from ..models import Question, Source
 from ..presenting import cloze_parts, describe_response
 from ..services import question_edits as edits
+from ..services import stale
 from ..services.attempts import layout_for
 from . import bp
 from .question_forms import (
@@ -53,7 +54,7 @@ def edit_question(question_id: int) -> Any:
     if question is None:
         abort(404)
     current = edits.current_record(db.session, question)
-    initial = None if request.method == "POST" else form_data(current)
+    initial = None if request.method == "POST" else {**form_data(current), "opened_version": question.version}
     source = db.session.get(Source, question.source_id)
     return _editor(QuestionForm(data=initial), current.type, source, question)
 
@@ -121,7 +122,14 @@ def _editor(form: QuestionForm, qtype: str, source: Source, question: Question |
             message = "Question saved."
         else:
             question_id = question.id
-            changed = edits.update(db.session, question, checked)
+            try:
+                changed = edits.update(
+                    db.session, question, checked, opened=stale.opened_version(form.opened_version.data)
+                )
+            except stale.StaleEdit as error:
+                db.session.rollback()
+                form.opened_version.data = str(error.now)  # saving again, after a review, goes through
+                return _render(form, qtype, source, question, stale_message=error.message()), 409
             message = "Saved as a new version." if changed else "Nothing changed: no new version."
         db.session.commit()
         flash(message, "info")
@@ -195,6 +203,7 @@ def _render(
     source: Source,
     question: Question | None,
     preview: dict[str, Any] | None = None,
+    stale_message: str | None = None,
 ) -> Response | str:
     if question is None:
         action = url_for("teach.new_question", type=qtype, source=source.key)
@@ -209,4 +218,5 @@ def _render(
         question=question,
         action=action,
         preview=preview,
+        stale=stale_message,
     )

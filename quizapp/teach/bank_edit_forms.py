@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import SelectField, StringField, SubmitField, TextAreaField
+from wtforms import HiddenField, SelectField, StringField, SubmitField, TextAreaField
 
 
 class SourceForm(FlaskForm):
@@ -13,6 +13,8 @@ class SourceForm(FlaskForm):
     licence = StringField("Licence")
     sections = TextAreaField("Sections")
     save = SubmitField("Save the source")
+    # The version the page showed: a save over a newer one is refused (services/stale.py).
+    opened_version = HiddenField()
 
 
 class FactForm(FlaskForm):
@@ -21,3 +23,4 @@ class FactForm(FlaskForm):
     section = SelectField("Section", validate_choice=False)
     statement = TextAreaField("Statement")
     save = SubmitField("Save the fact")
+    opened_version = HiddenField()

@@ -10,6 +10,7 @@ from flask_wtf import FlaskForm
 from ..extensions import db
 from ..models import Fact, Source
 from ..services import bank_edits as edits
+from ..services import stale
 from . import bp
 from .bank_edit_forms import FactForm, SourceForm
 from .catalogue_forms import options
@@ -61,9 +62,11 @@ def edit_source(source_id: int) -> Any:
             "origin": source.origin,
             "licence": source.licence,
             "sections": edits.sections_text(source.sections),
+            "opened_version": source.version,
         }
     )
     del form.key
+    message = None
     if form.validate_on_submit():
         values = edits.SourceValues(
             source.key,
@@ -73,15 +76,21 @@ def edit_source(source_id: int) -> Any:
             form.sections.data or "",
         )
         try:
-            edits.update_source(db.session, source_id, values)
+            edits.update_source(
+                db.session, source_id, values, opened=stale.opened_version(form.opened_version.data)
+            )
         except edits.EditErrors as error:
             db.session.rollback()
             _show_errors(form, error.errors)
+        except stale.StaleEdit as error:
+            db.session.rollback()
+            message = _stale(form, error)
         else:
             db.session.commit()
             flash(f"Source {source.key} is saved.", "info")
             return redirect(url_for("teach.sources"))
-    return render_template("teach/source_form.html", form=form, source=source), _status(form)
+    page = render_template("teach/source_form.html", form=form, source=source, stale=message)
+    return page, 409 if message else _status(form)
 
 
 def _status(form: FlaskForm) -> int:
@@ -123,20 +132,31 @@ def new_fact() -> Any:
 def edit_fact(fact_id: int) -> Any:
     fact = db.session.get(Fact, fact_id) or abort(404)
     source = fact.source
-    form = FactForm(
-        data=None if request.method == "POST" else {"section": fact.section, "statement": fact.statement}
-    )
+    initial = {"section": fact.section, "statement": fact.statement, "opened_version": fact.version}
+    form = FactForm(data=None if request.method == "POST" else initial)
     del form.key
     _section_choices(form, source)
+    message = None
     if form.validate_on_submit():
         values = edits.FactValues(fact.key, form.section.data or "", form.statement.data or "")
+        opened = stale.opened_version(form.opened_version.data)
         try:
-            _fact, changed = edits.update_fact(db.session, fact_id, values)
+            _fact, changed = edits.update_fact(db.session, fact_id, values, opened=opened)
         except edits.EditErrors as error:
             db.session.rollback()
             _show_errors(form, error.errors)
+        except stale.StaleEdit as error:
+            db.session.rollback()
+            message = _stale(form, error)
         else:
             db.session.commit()
             flash(f"Fact {fact.key} is saved." if changed else f"Nothing changed in fact {fact.key}.", "info")
             return redirect(url_for("teach.facts", source=source.key, status="all"))
-    return render_template("teach/fact_form.html", form=form, source=source, fact=fact), _status(form)
+    page = render_template("teach/fact_form.html", form=form, source=source, fact=fact, stale=message)
+    return page, 409 if message else _status(form)
+
+
+def _stale(form: FlaskForm, error: stale.StaleEdit) -> str:
+    """The message of a stale save; the form now names the current version, so saving again goes through."""
+    form.opened_version.data = str(error.now)
+    return error.message()

@@ -15,6 +15,7 @@ from wtforms import (
     FieldList,
     Form,
     FormField,
+    HiddenField,
     RadioField,
     SelectField,
     SelectMultipleField,
@@ -96,6 +97,8 @@ class QuestionForm(FlaskForm):
     """Every field any question type has; the page shows the chosen type's."""
 
     key = StringField("Id (optional: made from the prompt when left empty)")
+    # The version the page showed: a save over a newer one is refused (services/stale.py).
+    opened_version = HiddenField()
     prompt = TextAreaField("Prompt")
     explanation = TextAreaField("Explanation (shown after answering)")
     topics = CheckboxGroup("Topics", choices=[], validate_choice=False)

@@ -10,7 +10,15 @@ import re
 from typing import Any
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, RadioField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    HiddenField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..bank import schema
@@ -31,6 +39,8 @@ def choices(pairs: Any) -> list[Any]:
 class QuizForm(FlaskForm):
     source = SelectField("Bank (source) the quiz draws from", validate_choice=False)
     id = StringField("Id (leave blank to make one from the title)")
+    # The version the page showed: a save over a newer one is refused (services/stale.py).
+    opened_version = HiddenField()
     title = StringField("Title")
     description = TextAreaField("Description (optional)")
     kind = RadioField(

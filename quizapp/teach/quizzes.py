@@ -9,7 +9,7 @@ from werkzeug.wrappers import Response
 from ..extensions import db
 from ..forms import ButtonForm
 from ..models import Fact, Quiz, Source, Topic
-from ..services import quiz_builder
+from ..services import quiz_builder, stale
 from . import bp
 from .quiz_forms import QuizForm, choices
 
@@ -69,6 +69,7 @@ def _builder(quiz: Quiz | None) -> Response | str | tuple[str, int]:
     if request.method == "GET":
         if quiz is not None:
             form.fill(quiz_builder.current_record(db.session, quiz), source_key)
+            form.opened_version.data = str(quiz.version)
         return _page(form, quiz)
     if not form.validate_on_submit():
         if "csrf_token" in form.errors:
@@ -86,7 +87,13 @@ def _builder(quiz: Quiz | None) -> Response | str | tuple[str, int]:
         return _page(form, quiz, problems), 422
     if request.form.get("go") == "preview":
         return _page(form, quiz, preview=quiz_builder.matching(db.session, record, source_key))
-    saved, changed = quiz_builder.save(db.session, record, source_key, quiz)
+    try:
+        opened = stale.opened_version(form.opened_version.data) if quiz else None
+        saved, changed = quiz_builder.save(db.session, record, source_key, quiz, opened=opened)
+    except stale.StaleEdit as error:
+        db.session.rollback()
+        form.opened_version.data = str(error.now)  # saving again, after a review, goes through
+        return _page(form, quiz, stale_message=error.message()), 409
     title = saved.title
     db.session.commit()
     flash(f"“{title}” was saved." if changed else f"“{title}” had no changes to save.", "info")
@@ -98,6 +105,7 @@ def _page(
     quiz: Quiz | None,
     problems: dict[str, list[str]] | None = None,
     preview: list[tuple[str, str]] | None = None,
+    stale_message: str | None = None,
 ) -> str:
     problems = dict(problems or {})
     if form.kind.data == "questions" and "select" in problems:  # beside the list it is about
@@ -112,5 +120,6 @@ def _page(
         quiz=quiz,
         problems=problems,
         preview=preview,
+        stale=stale_message,
         questions=quiz_builder.question_list(db.session),
     )

@@ -16,7 +16,7 @@ from werkzeug.utils import secure_filename
 from wtforms import BooleanField, SelectField
 
 from ..answer_forms import _choices as choices
-from ..bank.export import UnknownSource
+from ..bank.export import UnknownSource, yaml_file_name
 from ..bank.gift_write import LEFT_OUT_ALWAYS
 from ..bank.problems import Problem
 from ..extensions import db
@@ -31,7 +31,6 @@ FORMAT_CHOICES = [
     ("aiken", "Aiken"),
 ]
 NEW_SOURCE = ("", "A new source named after the file")
-BANK_SUFFIXES = (".yaml", ".yml")
 # The services speak in the command line's words; the page names its own controls instead.
 _WEB_WORDS = (
     ("give --format", "choose the format"),
@@ -163,12 +162,12 @@ def export_yaml_file() -> Response:
         abort(404, "The database holds no bank to export.")
     if len(files) == 1:
         [(name, text)] = files
-        return _attachment(text.encode(), _yaml_name(name), "application/yaml")
+        return _attachment(text.encode(), yaml_file_name(name), "application/yaml")
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         used: set[str] = set()
         for name, text in files:
-            archive.writestr(_unused(_yaml_name(name), used), text)
+            archive.writestr(_unused(yaml_file_name(name), used), text)
     return _attachment(buffer.getvalue(), f"quizapp-{source or 'banks'}.zip", "application/zip")
 
 
@@ -180,12 +179,6 @@ def export_gift_file() -> Response:
     except UnknownSource:
         abort(404)
     return _attachment(export.text.encode(), f"{source or 'quizapp'}.gift", "text/plain")
-
-
-def _yaml_name(name: str) -> str:
-    """The name the CLI gives an exported bank file in a folder."""
-    base = PurePosixPath(name.replace("\\", "/")).name
-    return base if base.endswith(BANK_SUFFIXES) else f"{PurePosixPath(base).stem}.yaml"
 
 
 def _unused(name: str, used: set[str]) -> str:
