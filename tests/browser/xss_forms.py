@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Callable
 from typing import TYPE_CHECKING
 from urllib.parse import urlencode
 
@@ -53,13 +52,19 @@ def _errors(page: str) -> str:
     return "\n".join(re.findall(r'class="error"[^>]*>([^<]*)<', page)) or page[:2000]
 
 
-def _texts(payloads: list[str]) -> Callable[[str], str]:
+class Texts:
     """`text(label)`: the label, a running number (every text differs) and the next payload."""
-    cycle, count = itertools.cycle(payloads), itertools.count(1)
-    return lambda label: f"{label}{next(count)} {next(cycle)}"
+
+    def __init__(self, payloads: list[str]) -> None:
+        self.cycle, self.count = itertools.cycle(payloads), itertools.count(1)
+        self.made: list[str] = []  # every text, as saved
+
+    def __call__(self, label: str) -> str:
+        self.made.append(f"{label}{next(self.count)} {next(self.cycle)}")
+        return self.made[-1]
 
 
-def question_fields(qtype: str, text: Callable[[str], str]) -> Fields:
+def question_fields(qtype: str, text: Texts) -> Fields:
     """The editor's type-specific fields of one question, with payloads in every text."""
     if qtype in ("single_choice", "multiple_choice"):
         right = {0} if qtype == "single_choice" else {0, 1}
@@ -81,6 +86,7 @@ def question_fields(qtype: str, text: Callable[[str], str]) -> Fields:
         return [*pairs, ("distractors-0", text("Distractor"))]
     if qtype == "cloze":
         passage = text("Cloze").replace("{", "(").replace("}", ")") + " One {{1}} and two {{2}}."
+        text.made[-1] = passage
         options = [text("Blank"), text("Blank")]
         return [
             ("text", passage),
@@ -113,13 +119,14 @@ def save_through_forms(
 ) -> dict[str, list[str]]:
     """Save `payloads` as the teacher through the forms; the texts saved, by kind.
 
-    Kinds: "prompt" (in the order the quizzes ask them), "fact" and "quiz" (titles, descriptions).
+    Kinds: "prompt" (in the order the quizzes ask them), "fact", "quiz" (titles, descriptions),
+    and "all": every text of every field.
     """
     saved: dict[str, list[str]] = {"prompt": [], "fact": [], "quiz": []}
     context = browser.new_context(base_url=url)
     try:
         forms = FormClient(context.request)
-        text = _texts(payloads)
+        text = Texts(payloads)
         forms.post("/sign-in", [("username", teacher[0]), ("password", teacher[1])], r"/$")
         sections = [("one", text("Section")), ("two", text("Section"))]
         forms.post(
@@ -169,4 +176,4 @@ def save_through_forms(
             saved["quiz"] += [title, description]
     finally:
         context.close()
-    return saved
+    return saved | {"all": text.made}
