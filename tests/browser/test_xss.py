@@ -448,7 +448,7 @@ def test_the_teacher_area_shows_the_bank_without_running_it(site: Site, xss_brow
     page = xss_browsing.new_page()
     sign_in_as_teacher(page)
     texts = []
-    for url in ("/", "/teach/", "/teach/quizzes", "/teach/export"):
+    for url in ("/", "/teach/", "/teach/export"):
         page.goto(url)
         assert page.url.endswith(url), page.url
         texts.append(check(page, xss_browsing))
@@ -458,11 +458,9 @@ def test_the_teacher_area_shows_the_bank_without_running_it(site: Site, xss_brow
     assert len(questions) >= len([t for t in site.shown if t.startswith("Prompt")]), questions
     assert len(facts) >= site.facts and sources
     texts += [text, fact_text, source_text]
-    page.goto("/teach/quizzes")
-    quizzes = page.locator("main a[href]").evaluate_all("as => as.map(a => a.getAttribute('href'))")
-    quizzes = [h for h in quizzes if re.fullmatch(r"/teach/quizzes/\d+", h)]
+    quizzes, _text = listed(page, xss_browsing, "/teach/quizzes")
     assert len(quizzes) >= 2, quizzes
-    for url in quizzes:
+    for url, *_cells in quizzes:
         page.goto(url)
         page.locator("details summary").click()  # the list of every active question and its prompt
         texts.append(check(page, xss_browsing))
@@ -489,3 +487,34 @@ def test_the_teacher_area_shows_the_bank_without_running_it(site: Site, xss_brow
         if expected not in topics and written not in teacher_text and as_json not in teacher_text:
             missing.append(expected)
     assert not missing, f"not shown to the teacher as written: {missing}"
+
+
+def test_teacher_forms_sent_back_with_payload_errors_show_them_as_text(site: Site, xss_browsing: Browsing):
+    xss_browsing.expect_console_error(r"status of 422")  # each form comes back with its errors
+    page = xss_browsing.new_page()
+    sign_in_as_teacher(page)
+    payloads = corpus()
+    rows, _text = listed(page, xss_browsing, "/teach/questions?type=single_choice")
+    page.goto(f"{rows[0][0]}/edit")
+    first = page.locator("[name='options-0-text']").input_value()
+    page.locator("[name='options-1-text']").fill(first)  # a duplicate option, named in the message
+    page.locator("[name='explanation']").fill(payloads[1])
+    press(page, "Preview")
+    check(page, xss_browsing, [f"duplicate option {first!r}"])
+    assert page.locator("[name='explanation']").input_value() == payloads[1]
+
+    rows, _text = listed(page, xss_browsing, "/teach/sources")
+    page.goto(rows[0][0])
+    sections = "\n".join(f"{p}: {p}" for p in payloads if ":" not in p)  # ids the bank refuses
+    page.locator("[name='sections']").fill(sections)
+    press(page, "Save the source")
+    check(page, xss_browsing, [payloads[0]])
+    assert page.locator("[name='sections']").input_value() == sections
+
+    quizzes, _text = listed(page, xss_browsing, "/teach/quizzes")
+    page.goto(quizzes[0][0])
+    press(page, "Preview the questions")  # the chosen questions' prompts, listed
+    check(page, xss_browsing)
+    page.locator("[name='questions']").fill("\n".join(payloads))
+    press(page, "Preview the questions")
+    check(page, xss_browsing, ["The quiz was not saved", payloads[0]])
