@@ -37,6 +37,7 @@ from .test_taking import RIGHT, TYPES, WRONG, Page, load, taking_bank
 WORKERS = 4
 CONCURRENT = 10
 ROUNDS = 3
+STARTUP_SECONDS = 60  # workers import the app after forking: slow on a busy machine
 
 
 def _free_port() -> int:
@@ -69,7 +70,7 @@ def gunicorn(database_url: str, secret_key: str, log: Path) -> Iterator[tuple[st
             command, env=env, stdout=output, stderr=subprocess.STDOUT, start_new_session=True
         )
     try:
-        deadline = time.monotonic() + 20
+        deadline = time.monotonic() + STARTUP_SECONDS
         while True:
             if process.poll() is not None:
                 pytest.fail(f"gunicorn exited with {process.returncode}:\n{log.read_text()}")
@@ -83,7 +84,7 @@ def gunicorn(database_url: str, secret_key: str, log: Path) -> Iterator[tuple[st
             finally:
                 connection.close()
             if time.monotonic() > deadline:
-                pytest.fail(f"gunicorn did not answer within 20 s:\n{log.read_text()}")
+                pytest.fail(f"gunicorn did not answer within {STARTUP_SECONDS} s:\n{log.read_text()}")
             time.sleep(0.1)
         yield "127.0.0.1", port
     finally:

@@ -85,3 +85,12 @@ def test_the_kept_listing_is_read_again_after_a_load_changes_the_bank(
     assert "Renamed quiz" in html and "All of it" not in html
     assert "4 questions on" in html
     assert len(reread) > len(kept)
+
+
+def test_home_counts_one_question_and_one_fact_in_the_singular(client, runner, tmp_path):
+    data = bank("one", questions=1, facts=1)
+    assert runner.invoke(args=["load", str(write_bank(tmp_path / "one.yaml", data))]).exit_code == 0
+    db.session.remove()
+    html = client.get("/").get_data(as_text=True)
+    assert "1 question on 1 fact." in html
+    assert "1 questions" not in html and "1 facts" not in html

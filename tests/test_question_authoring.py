@@ -185,6 +185,17 @@ def test_the_checkers_messages_are_shown_beside_their_fields_and_typing_is_kept(
     assert db.session.scalar(select(Question).where(Question.origin_file == WEB_ORIGIN)) is None
 
 
+def test_a_message_about_a_whole_blank_describes_each_of_its_controls(teacher):
+    page = editor(teacher, "cloze")
+    fields = {"prompt": "Gaps", **COMMON, **FIELDS["cloze"], "blanks-0-options": "Paris\nLyon"}
+    page = Page(post(teacher, page, fields, "save"))
+    assert page.status == 422
+    assert error_beside(page, "blanks-0") == "a blank has either answers (free text) or options and answer"
+    for control in ("blanks-0-answers", "blanks-0-options", "blanks-0-answer", "blanks-0-case_sensitive"):
+        tag = re.search(rf'<(?:input|textarea)[^>]*\bid="{control}"[^>]*>', page.html)
+        assert tag and 'aria-describedby="blanks-0-error"' in tag.group(0), (control, tag)
+
+
 def test_a_taken_id_is_refused_as_the_checker_does(teacher):
     page = editor(teacher, "true_false")
     fields = {"prompt": "Taken id?", "key": "q1", **COMMON, **FIELDS["true_false"]}
@@ -233,6 +244,22 @@ def test_preview_shows_the_student_view_and_grades_without_saving(teacher, snaps
     assert "Right" in feedback and "Indeed." in feedback and "Statement of f1." in feedback
     page = Page(post(teacher, page, {"try-choice": str(1 - int(value.group(1)) or 2)}, "try"))
     assert ">\n    \n      Wrong" in page.html or "Wrong" in page.html.split('class="feedback', 1)[1][:300]
+    assert snapshot() == before
+
+
+def test_enter_in_the_previews_answer_box_checks_it_and_elsewhere_previews(teacher, snapshot):
+    before = snapshot()
+    page = editor(teacher, "short_answer")
+    first_button = re.search(r'<button type="submit" name="go" value="(\w+)"', page.html)
+    assert first_button and first_button.group(1) == "enter", "Enter must send the editor's default"
+    fields = {"prompt": "Capital of France?", **COMMON, **FIELDS["short_answer"]}
+    page = Page(post(teacher, page, fields, "enter"))  # Enter in an editor field: a preview
+    assert page.status == 200 and 'name="try-text"' in page.html
+    assert "Choose or type an answer" not in page.html and 'class="feedback' not in page.html
+    page = Page(post(teacher, page, {"try-text": "Canberra"}, "enter"))  # Enter in the answer box
+    assert 'class="feedback feedback-right"' in page.html
+    page = Page(post(teacher, page, {"try-text": "Sydney"}, "enter"))
+    assert 'class="feedback feedback-wrong"' in page.html
     assert snapshot() == before
 
 

@@ -29,6 +29,10 @@ from .question_forms import (
     record_data,
 )
 
+# Enter in a text box presses the editor's first button, which sends ENTER: it checks the answer
+# typed into the preview when there is one (as Enter does on a quiz page), and otherwise previews.
+ENTER = "enter"
+
 
 @bp.route("/questions/new", methods=["GET", "POST"])
 def new_question() -> Any:
@@ -83,7 +87,7 @@ def _editor(form: QuestionForm, qtype: str, source: Source, question: Question |
         return _render(form, qtype, source, question)
     if not form.validate():
         abort(400, description="The form's security token is missing or has expired.")
-    go = request.form.get("go", "preview")
+    go = request.form.get("go", ENTER)
     if change_rows(form, go):
         return _render(form, qtype, source, question)
     key = (
@@ -122,7 +126,7 @@ def _editor(form: QuestionForm, qtype: str, source: Source, question: Question |
         db.session.commit()
         flash(message, "info")
         return redirect(url_for("teach.edit_question", question_id=question_id))
-    preview = _preview(checked, source, try_it=go == "try")
+    preview = _preview(checked, source, try_it=go in ("try", ENTER), quiet=go == ENTER)
     return _render(form, qtype, source, question, preview=preview)
 
 
@@ -138,8 +142,11 @@ def _fill_choices(form: QuestionForm, source: Source) -> None:
     form.new_fact_section.choices = choices((s["id"], s["title"]) for s in source.sections)
 
 
-def _preview(checked: edits.Checked, source: Source, try_it: bool) -> dict[str, Any]:
-    """The question as a student sees it, with the grading's feedback once answered."""
+def _preview(checked: edits.Checked, source: Source, try_it: bool, quiet: bool = False) -> dict[str, Any]:
+    """The question as a student sees it, with the grading's feedback once answered.
+
+    `quiet`: no answer given is no mistake (the preview is shown without asking for one).
+    """
     record = checked.record
     parts = question_parts(record)
     data = parts["data"]
@@ -162,7 +169,8 @@ def _preview(checked: edits.Checked, source: Source, try_it: bool) -> dict[str, 
         try:
             response = answer_forms.response_from(answer)
             if response is None:
-                answer.answer_fields()[0].errors = ["Choose or type an answer before checking it."]
+                if not quiet:
+                    answer.answer_fields()[0].errors = ["Choose or type an answer before checking it."]
                 return view
             result = grading.grade(record.type, data, response)
         except (answer_forms.ValidationError, grading.InvalidResponse) as error:
