@@ -173,6 +173,20 @@ def test_question_page_shows_versions_and_answer_counts(app, runner, tmp_path):
     assert browser.get("/teach/questions/999999", status=404).status == 404
 
 
+def test_question_page_shows_the_answer_data_as_written_and_escaped(app, runner, tmp_path):
+    data = bank(questions=1, facts=1)
+    data["questions"][0]["options"][1]["text"] = '<b>Tom & Jerry\'s</b> "show"'
+    load(runner, write_bank(tmp_path / "bank.yaml", data))
+    browser = teacher(app, runner)
+
+    page = browser.get(f"/teach/questions/{question_id('q1')}")
+    assert "<b>Tom" not in page.html
+    # JSON's quoting, then HTML's escaping: not tojson's \u003c, which a teacher cannot read
+    written = "&#34;text&#34;: &#34;&lt;b&gt;Tom &amp; Jerry&#39;s&lt;/b&gt; \\&#34;show\\&#34;&#34;"
+    assert written in page.html
+    assert "\\u003c" not in page.html
+
+
 def test_retire_restore_and_delete(app, runner, tmp_path):
     data = taking_bank()
     data["questions"].append(question("unused", topics=[], facts=["f1"]))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -46,6 +47,7 @@ class QuestionDetail:
     origin: str
     web_edited: bool
     current: QuestionVersion
+    data_text: str  # the answer data as JSON, to be escaped as any text (tojson mangles < > & ')
     topics: list[str]
     facts: list[str]
     versions: list[VersionRow] = field(default_factory=list)
@@ -99,6 +101,7 @@ def question_detail(session: Session, question_id: int) -> QuestionDetail | None
         origin=origin_label(question.origin_file),
         web_edited=question.web_edited_at is not None,
         current=current,
+        data_text=json.dumps(current.data, indent=2, ensure_ascii=False),
         topics=sorted(t.key for t in current.topics),
         facts=sorted(f.key for f in current.facts),
         versions=[VersionRow(v.number, v.created_at, v.content_hash[:10], int(n)) for v, n in rows],

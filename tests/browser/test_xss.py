@@ -1,12 +1,14 @@
 """Cross-site scripting: payloads saved as teacher text must show as text and never run.
 
-The corpus (tests/xss/payloads.txt) is saved by each "saver" in `SAVERS` (now: bank files
-through `quizapp load` and `quizapp import`); then every page that shows it is opened in
-Chromium: home, each question type in practice (with its feedback) and in an exam, the
-summary, the review, My progress, the teacher area, and registration. A dialog, a page error,
-a console error (an injected `<img src=x>` fails to load) or an injected handler, script or
-javascript: URL in the DOM fails the test. To save through another path (the teacher's forms),
-add a function to `SAVERS`: it gets the `Site` and must put `corpus()` into its bank.
+The corpus (tests/xss/payloads.txt) is saved by each "saver" in `SAVERS` (bank files through
+`quizapp load` and `quizapp import`; the teacher's web forms over HTTP); then every page that
+shows it is opened in Chromium: home, each question type in practice (with its feedback) and in
+an exam, the summary, the review, My progress, the teacher area (listings, each question's
+page, editor and answered preview, the fact, source and quiz forms, export), and registration.
+A dialog, a page error, a console error (an injected `<img src=x>` fails to load) or an injected
+handler, script or javascript: URL in the DOM fails the test. To save through another path, add
+a function to `SAVERS`: it gets the `Site` and must put `corpus()` into its bank and say what to
+expect (`shown`, `facts`).
 """
 
 from __future__ import annotations
@@ -14,13 +16,14 @@ from __future__ import annotations
 import contextlib
 import html
 import itertools
+import json
 import os
 import re
 import signal
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -30,6 +33,7 @@ from quizapp.bank.gift_write import escape as gift_escape
 
 from ..factories import bank, write_bank
 from .conftest import Browsing, LiveServer, _free_port, _wait_until_healthy
+from .xss_forms import save_through_forms
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
@@ -53,6 +57,9 @@ class Site:
     folder: Path
     env: dict[str, str]
     shown: list[str]  # texts saved as plain text, which some page must show exactly as written
+    browser: Browser | None = None
+    facts: int = 0  # the home page offers at least this many facts to practise
+    teacher_shown: list[str] = field(default_factory=list)  # texts the teacher area shows as written
 
     def run(self, *args: str, stdin: str | None = None) -> str:
         done = subprocess.run(
@@ -163,9 +170,24 @@ def save_through_files(site: Site) -> None:
     site.run("import", str(aiken))
     site.shown += [f"Aiken {i} {p}" for i, p in enumerate(payloads)]
     site.shown += [f"HTML {i} {p}" for i, p in enumerate(payloads)]  # [html] made plain text
+    site.facts = 2 * len(payloads)  # the YAML bank's facts and those drafted on import
 
 
-SAVERS: dict[str, Callable[[Site], None]] = {"bank files": save_through_files}
+def save_through_teacher_forms(site: Site) -> None:
+    """A source, facts, every question type and two quizzes through the teacher's forms."""
+    assert site.browser is not None
+    saved = save_through_forms(
+        site.browser, site.server.url, corpus(), (TEACHER, TEACHER_PASSWORD), (PRACTICE_KEY, EXAM_KEY)
+    )
+    site.shown += saved["prompt"] + saved["fact"] + saved["quiz"]
+    site.teacher_shown += saved["all"]
+    site.facts = len(saved["fact"])
+
+
+SAVERS: dict[str, Callable[[Site], None]] = {
+    "bank files": save_through_files,
+    "teacher forms": save_through_teacher_forms,
+}
 
 
 # --- the server ----------------------------------------------------------------------------------------
@@ -187,7 +209,7 @@ def site(
     }
     port = _free_port()
     server = LiveServer(url=f"http://127.0.0.1:{port}", database=database, log=folder / "gunicorn.log")
-    site = Site(server, folder, env, [])
+    site = Site(server, folder, env, [], browser)
     site.run("db", "upgrade")
     site.run(
         "user", "create", TEACHER, "--role", "teacher", "--password-stdin", stdin=TEACHER_PASSWORD + "\n"
@@ -269,9 +291,9 @@ def check(page: Page, browsing: Browsing, shows: list[str] = ()) -> str:
     return text
 
 
-def answer_anything(page: Page) -> None:
+def answer_anything(page: Page, within: str = "form.question-form") -> None:
     """Give some answer: each group's first radio, the first box, '1' in text boxes, distinct picks."""
-    form = page.locator("form.question-form")
+    form = page.locator(within)
     seen: set[str] = set()
     for radio in form.locator("input[type=radio]").all():
         name = radio.get_attribute("name") or ""
@@ -346,7 +368,7 @@ def test_home_and_every_imported_question_in_practice(site: Site, xss_browsing: 
     page.goto("/")
     check(page, xss_browsing, [t for t in site.shown if t.startswith("Topic")])
     facts = page.locator("select[name=facts] option").evaluate_all("os => os.map(o => o.value)")
-    assert len(facts) >= 2 * len(corpus())  # the YAML bank's facts and those drafted on import
+    assert len(facts) >= site.facts
     reviews = []
     for first in range(0, len(facts), 40):  # at most 50 questions an attempt: 40 facts, 46 questions
         page.goto("/")
@@ -389,13 +411,110 @@ def test_payload_usernames_are_refused_and_shown_as_typed(site: Site, xss_browsi
         assert page.get_by_label("Username").input_value() == payload
 
 
-def test_the_teacher_area_shows_the_bank_without_running_it(site: Site, xss_browsing: Browsing):
-    page = xss_browsing.new_page()
+ROWS = """rows => rows.map(r => [
+  r.querySelector('th a').getAttribute('href'),
+  ...Array.from(r.querySelectorAll('td'), td => td.innerText.trim()),
+])"""
+
+
+def listed(page: Page, browsing: Browsing, url: str) -> tuple[list[list[str]], str]:
+    """Every page of a teacher listing, checked: its rows (the link, then the cells) and its text."""
+    rows, texts = [], []
+    while url:
+        page.goto(url)
+        texts.append(check(page, browsing))
+        rows += page.locator("main tbody tr:has(th a)").evaluate_all(ROWS)
+        following = page.locator("a[rel=next]")
+        url = following.get_attribute("href") if following.count() else ""
+    return rows, " ".join(texts)
+
+
+def first_of_each(rows: list[list[str]], *cells: int) -> list[str]:
+    """The link of the first row of each kind, rows being of a kind when the given cells agree."""
+    first: dict[tuple[str, ...], str] = {}
+    for row in rows:
+        first.setdefault(tuple(row[1 + cell] for cell in cells), row[0])
+    return list(first.values())
+
+
+def sign_in_as_teacher(page: Page) -> None:
     page.goto("/sign-in")
     page.get_by_label("Username").fill(TEACHER)
     page.get_by_label("Password").fill(TEACHER_PASSWORD)
     press(page, "Sign in")
-    for url in ("/", "/teach/"):
+
+
+def test_the_teacher_area_shows_the_bank_without_running_it(site: Site, xss_browsing: Browsing):
+    page = xss_browsing.new_page()
+    sign_in_as_teacher(page)
+    texts = []
+    for url in ("/", "/teach/", "/teach/export"):
         page.goto(url)
         assert page.url.endswith(url), page.url
+        texts.append(check(page, xss_browsing))
+    questions, text = listed(page, xss_browsing, "/teach/questions?status=all")
+    facts, fact_text = listed(page, xss_browsing, "/teach/facts?status=all")
+    sources, source_text = listed(page, xss_browsing, "/teach/sources")
+    assert len(questions) >= len([t for t in site.shown if t.startswith("Prompt")]), questions
+    assert len(facts) >= site.facts and sources
+    texts += [text, fact_text, source_text]
+    quizzes, _text = listed(page, xss_browsing, "/teach/quizzes")
+    assert len(quizzes) >= 2, quizzes
+    for url, *_cells in quizzes:
+        page.goto(url)
+        page.locator("details summary").click()  # the list of every active question and its prompt
+        texts.append(check(page, xss_browsing))
+    # the forms of a fact of each source and section, every source; a question of each type and file
+    for url in [*first_of_each(facts, 1, 2, 5), *(row[0] for row in sources)]:
+        page.goto(url)
+        texts.append(check(page, xss_browsing))
+    for url in first_of_each(questions, 0, 7):
+        for shown in (url, f"{url}/edit"):
+            page.goto(shown)
+            texts.append(check(page, xss_browsing))
+        page.goto(f"{url}/preview")
         check(page, xss_browsing)
+        answer_anything(page, "section.preview")
+        press(page, "Check answer")  # graded in the preview, with the practice feedback
+        texts.append(check(page, xss_browsing))
+        assert page.get_by_role("button", name="Try again", exact=True).count() == 1, page.url
+    teacher_text = " ".join(" ".join(texts).split())
+    topics = [t for t in site.shown if t.startswith("Topic")]  # the teacher area names topics by id
+    missing = []
+    for expected in dict.fromkeys(site.shown + site.teacher_shown):
+        written = " ".join(expected.split())
+        as_json = json.dumps(written, ensure_ascii=False)[1:-1]  # as the question's answer data shows it
+        if expected not in topics and written not in teacher_text and as_json not in teacher_text:
+            missing.append(expected)
+    assert not missing, f"not shown to the teacher as written: {missing}"
+
+
+def test_teacher_forms_sent_back_with_payload_errors_show_them_as_text(site: Site, xss_browsing: Browsing):
+    xss_browsing.expect_console_error(r"status of 422")  # each form comes back with its errors
+    page = xss_browsing.new_page()
+    sign_in_as_teacher(page)
+    payloads = corpus()
+    rows, _text = listed(page, xss_browsing, "/teach/questions?type=single_choice")
+    page.goto(f"{rows[0][0]}/edit")
+    first = page.locator("[name='options-0-text']").input_value()
+    page.locator("[name='options-1-text']").fill(first)  # a duplicate option, named in the message
+    page.locator("[name='explanation']").fill(payloads[1])
+    press(page, "Preview")
+    check(page, xss_browsing, [f"duplicate option {first!r}"])
+    assert page.locator("[name='explanation']").input_value() == payloads[1]
+
+    rows, _text = listed(page, xss_browsing, "/teach/sources")
+    page.goto(rows[0][0])
+    sections = "\n".join(f"{p}: {p}" for p in payloads if ":" not in p)  # ids the bank refuses
+    page.locator("[name='sections']").fill(sections)
+    press(page, "Save the source")
+    check(page, xss_browsing, [payloads[0]])
+    assert page.locator("[name='sections']").input_value() == sections
+
+    quizzes, _text = listed(page, xss_browsing, "/teach/quizzes")
+    page.goto(quizzes[0][0])
+    press(page, "Preview the questions")  # the chosen questions' prompts, listed
+    check(page, xss_browsing)
+    page.locator("[name='questions']").fill("\n".join(payloads))
+    press(page, "Preview the questions")
+    check(page, xss_browsing, ["The quiz was not saved", payloads[0]])
