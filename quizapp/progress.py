@@ -85,14 +85,19 @@ def start_review() -> BaseResponse:
         attempt = review.start_review(db.session, user_id, now)
     except review.NothingDue as nothing:
         db.session.rollback()
-        flash(nothing_due_message(nothing.next_due, now), "info")
+        flash(nothing_due_message(nothing.next_due, now, nothing.held), "info")
         return redirect(back)
     attempt_id, position = attempt.id, attempt.position
     db.session.commit()
     return redirect(url_for("quiz.question", attempt_id=attempt_id, position=position))
 
 
-def nothing_due_message(next_due: datetime | None, now: datetime) -> str:
+def nothing_due_message(next_due: datetime | None, now: datetime, held: int = 0) -> str:
+    if held:
+        return (
+            f"The {held} question(s) due belong to a quiz that does not show its right answers yet,"
+            " so they come back for review once it does."
+        )
     if next_due is None:
         return "Nothing to review yet: questions you answer in practice come back here when they are due."
     return (

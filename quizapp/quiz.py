@@ -17,6 +17,7 @@ from .presenting import cloze_parts, describe_response
 from .services import answering, pages, visibility
 from .services import attempts as svc
 from .services import review as reviewing
+from .services.held_back import HELD_NOTE, held_back
 from .takers import current_user_id, ensure_taker
 
 bp = Blueprint("quiz", __name__)
@@ -183,7 +184,10 @@ def _render_question(page: pages.Page, form: Any, locked: bool) -> str:
     feedback = None
     at_once = visibility.feedback_at_once(attempt.mode, attempt.feedback)
     if locked and at_once:  # practice feedback is shown only once the taker has answered
-        feedback = _feedback_view(slot, version, pages.facts_of(db.session, version.id))
+        if version.question_id in held_back(db.session, utcnow()).ids:
+            feedback = _feedback_view(slot, version, [], HELD_NOTE)
+        else:
+            feedback = _feedback_view(slot, version, pages.facts_of(db.session, version.id))
     return render_template(
         "quiz/question.html",
         attempt=attempt,
@@ -280,10 +284,11 @@ def review(attempt_id: int) -> Response | str:
     if attempt.state == "open":
         return redirect(url_for("quiz.question", attempt_id=attempt.id, position=attempt.position))
     hidden = _hidden_note(attempt)
-    items = [
-        (slot, _feedback_view(slot, slot.version, [] if hidden else _facts(slot.version), hidden))
-        for slot in attempt.slots
-    ]
+    held = held_back(db.session, utcnow()).ids  # held back by another quiz: hidden here too
+    items = []
+    for slot in attempt.slots:
+        note = hidden or (HELD_NOTE if slot.version.question_id in held else None)
+        items.append((slot, _feedback_view(slot, slot.version, [] if note else _facts(slot.version), note)))
     return render_template(
         "quiz/review.html",
         attempt=attempt,
@@ -315,13 +320,18 @@ def practise_missed(attempt_id: int) -> Response:
     if not facts:
         flash("You missed nothing in this attempt.", "info")
         return redirect(url_for("quiz.review", attempt_id=attempt_id))
-    new = svc.start_practice(
-        db.session,
-        attempt.user_id,
-        facts=facts,
-        count=max(5, len(facts)),
-        title=f"Practice what I missed: {attempt.title}",
-    )
+    try:
+        new = svc.start_practice(
+            db.session,
+            attempt.user_id,
+            facts=facts,
+            count=max(5, len(facts)),
+            title=f"Practice what I missed: {attempt.title}",
+        )
+    except svc.AttemptError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return redirect(url_for("quiz.review", attempt_id=attempt_id))
     db.session.commit()
     return redirect(url_for("quiz.question", attempt_id=new.id, position=1))
 

@@ -18,6 +18,7 @@ from ..bank.schema import Selection
 from ..bank.selection import selects
 from ..models import Attempt, Fact, Question, QuestionVersion, Quiz, QuizVersion, Slot, User, utcnow
 from .catalogue import active_questions
+from .held_back import held_back
 
 GRACE = timedelta(seconds=60)
 
@@ -243,6 +244,13 @@ def start_practice(
     ]
     if not pool:
         raise AttemptError("No questions match the topics and facts you picked.")
+    held = held_back(session, now).keys  # practice would show the answers a quiz holds back
+    pool = [q for q in pool if q.id not in held]
+    if not pool:
+        raise AttemptError(
+            "The questions on the topics and facts you picked belong to a quiz that does not show"
+            " its right answers yet, so they cannot be practised until it does."
+        )
     pool.sort(key=lambda q: q.id)
     rng.shuffle(pool)
     return _create(

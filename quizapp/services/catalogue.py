@@ -1,4 +1,4 @@
-"""What the home page lists: sources and their active quizzes, with their sizes.
+"""What the home page lists: sources and their active quizzes, with their sizes; what is held back.
 
 Working that out reads every active question, so it is kept per process and database and
 read again only when the bank's state token (replaced by every load that changes the bank)
@@ -45,6 +45,16 @@ class QuizEntry:
     closes_at: datetime | None = None
 
 
+@dataclass(frozen=True)
+class Holding:
+    """An active quiz that may hold its right answers back, and the questions it draws from."""
+
+    show_answers: str
+    closes_at: datetime | None
+    keys: frozenset[str]
+    ids: frozenset[int]
+
+
 @dataclass
 class SourceEntry:
     key: str
@@ -62,9 +72,9 @@ def _aware(moment: datetime | None) -> datetime | None:
 
 
 def active_questions(session: Session) -> list[SimpleNamespace]:
-    """Every active question's current version as (id, source_id, difficulty, facts, topics)."""
+    """Every active question's current version as (id, pk, source_id, difficulty, facts, topics)."""
     current = (
-        select(Question.key, Question.source_id, QuestionVersion.id, QuestionVersion.difficulty)
+        select(Question.key, Question.id, Question.source_id, QuestionVersion.id, QuestionVersion.difficulty)
         .join(
             QuestionVersion,
             (QuestionVersion.question_id == Question.id) & (QuestionVersion.number == Question.version),
@@ -73,8 +83,10 @@ def active_questions(session: Session) -> list[SimpleNamespace]:
         .order_by(Question.id)
     )
     questions = {
-        version_id: SimpleNamespace(id=key, source_id=source_id, difficulty=difficulty, facts=[], topics=[])
-        for key, source_id, version_id, difficulty in session.execute(current)
+        version_id: SimpleNamespace(
+            id=key, pk=pk, source_id=source_id, difficulty=difficulty, facts=[], topics=[]
+        )
+        for key, pk, source_id, version_id, difficulty in session.execute(current)
     }
     version_ids = current.with_only_columns(QuestionVersion.id).scalar_subquery()
     for version_id, fact_key in session.execute(
@@ -92,9 +104,9 @@ def active_questions(session: Session) -> list[SimpleNamespace]:
     return list(questions.values())
 
 
-def catalogue(session: Session) -> list[SourceEntry]:
+def catalogue(session: Session, questions: list[SimpleNamespace] | None = None) -> list[SourceEntry]:
     """Sources with their active quizzes, in a fixed number of queries."""
-    questions = active_questions(session)
+    questions = active_questions(session) if questions is None else questions
     facts_per_source: dict[int, int] = {}
     for source_id in session.scalars(select(Fact.source_id).where(Fact.retired_at.is_(None))):
         facts_per_source[source_id] = facts_per_source.get(source_id, 0) + 1
@@ -136,6 +148,28 @@ class Listing:
     sources: list[SourceEntry]
     topics: list[tuple[str, str]]  # (key, title), by title
     facts: list[tuple[str, str]]  # (key, statement) of the active facts, in bank order
+    holding: tuple[Holding, ...] = ()  # the active quizzes that may hold right answers back
+
+
+def holdings(session: Session, questions: list[SimpleNamespace]) -> tuple[Holding, ...]:
+    """The active quizzes whose settings can hold right answers back, with the questions they draw."""
+    found = []
+    for quiz in session.scalars(
+        select(Quiz)
+        .where(Quiz.retired_at.is_(None), Quiz.show_answers.in_(("never", "after_close")))
+        .order_by(Quiz.id)
+    ):
+        selection = Selection.model_validate(quiz.selection)
+        drawn = [q for q in questions if q.source_id == quiz.source_id and selects(selection, q)]
+        found.append(
+            Holding(
+                quiz.show_answers,
+                _aware(quiz.closes_at),
+                frozenset(q.id for q in drawn),
+                frozenset(q.pk for q in drawn),
+            )
+        )
+    return tuple(found)
 
 
 _TOKEN = select(BankState.token).where(BankState.id == 1)
@@ -151,8 +185,9 @@ def listing(session: Session) -> Listing:
     kept = _kept.get(engine)
     if token is not None and kept is not None and kept[0] == token:
         return kept[1]
+    questions = active_questions(session)
     found = Listing(
-        catalogue(session),
+        catalogue(session, questions),
         [
             (key, title)
             for key, title in session.execute(select(Topic.key, Topic.title).order_by(Topic.title))
@@ -163,6 +198,7 @@ def listing(session: Session) -> Listing:
                 select(Fact.key, Fact.statement).where(Fact.retired_at.is_(None)).order_by(Fact.id)
             )
         ],
+        holdings(session, questions),
     )
     if token is not None:
         _kept[engine] = (token, found)

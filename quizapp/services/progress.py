@@ -317,13 +317,39 @@ _STREAK = select(func.max(StudyDay.day), _RUN_START).where(
 )
 
 
+# The same run by gaps and islands, for PostgreSQL: walking the days newest first, `day + row
+# number` stays the same along a run of consecutive days and drops after each gap, so the
+# latest run is the group with the highest value. One ordered pass over the user's days,
+# where the NOT EXISTS above lets PostgreSQL without fresh statistics (a new or fast-growing
+# table) pick a quadratic anti-join: 140 ms for two years of days. SQLite runs the NOT EXISTS
+# form in half the time of this one, so it keeps it.
+_ORDERED = (
+    select(
+        StudyDay.day.label("day"),
+        (StudyDay.day + func.row_number().over(order_by=StudyDay.day.desc())).label("run"),
+    )
+    .where(StudyDay.user_id == _USER, StudyDay.day <= bindparam("today"))
+    .subquery("ordered")
+)
+_STREAK_BY_RUNS = (
+    select(func.max(_ORDERED.c.day), func.min(_ORDERED.c.day))
+    .group_by(_ORDERED.c.run)
+    .order_by(_ORDERED.c.run.desc())
+    .limit(1)
+)
+
+
 def streak(session: Session, user_id: int, today: int) -> Streak:
     """The current streak (one statement, reading the days of the latest run only).
 
     Every day from the run's first day to the last studied day was studied, so the streak is
     the span between them.
     """
-    last, start = session.execute(_STREAK, {"user_id": user_id, "today": today}).one()
+    params = {"user_id": user_id, "today": today}
+    if session.get_bind().dialect.name == "postgresql":
+        last, start = session.execute(_STREAK_BY_RUNS, params).first() or (None, None)
+    else:
+        last, start = session.execute(_STREAK, params).one()
     if last is None or last < today - 1:
         return Streak(0, False)
     return Streak(int(last) - int(start) + 1, last == today)

@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session
 from ..models import Attempt, Question, Quiz, QuizVersion, Slot, utcnow
 from ..review_models import ReviewCard, ReviewLog, StudyDay
 from .attempts import AttemptError, as_utc, start_questions
+from .held_back import held_back
 
 #: The per-user tables of this module, keyed by users.id (ON DELETE CASCADE). Merging two accounts
 #: must not just re-point them (a user has one card per question, one row per day): use `merge_users`.
@@ -317,8 +318,9 @@ def due_questions(
 class NothingDue(AttemptError):
     """No question is due; `next_due` says when one will be (None: nothing practised yet)."""
 
-    def __init__(self, next_due: datetime | None) -> None:
+    def __init__(self, next_due: datetime | None, held: int = 0) -> None:
         self.next_due = next_due
+        self.held = held  # due questions left out because a quiz holds their right answers back
         super().__init__("Nothing is due for review.")
 
 
@@ -341,7 +343,8 @@ def start_review(
 ) -> Attempt:
     """A practice attempt of the user's due questions, in `due_questions` order, capped at the session size.
 
-    An open review attempt with questions left is resumed instead. Raises NothingDue.
+    An open review attempt with questions left is resumed instead; questions whose right
+    answers a quiz holds back are left out. Raises NothingDue.
     """
     settings = settings or current_settings()
     unfinished = session.scalar(
@@ -360,6 +363,11 @@ def start_review(
     due = due_questions(session, user_id, now, settings)
     if not due:
         raise NothingDue(next_due(session, user_id))
+    held = held_back(session, now).keys  # a review shows right answers, which those quizzes hold back
+    practisable = [q for q in due if q.key not in held]
+    if not practisable:
+        raise NothingDue(None, held=len(due))
+    due = practisable
     keys = [q.key for q in due[: settings.session_size]]
     return start_questions(session, user_id, keys, title=REVIEW_TITLE, now=now, rng=rng)
 
