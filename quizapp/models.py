@@ -19,6 +19,7 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    Index,
     Integer,
     String,
     Table,
@@ -248,6 +249,8 @@ class Attempt(db.Model):
     """One sitting of a quiz (or of a practice selection), with its questions drawn."""
 
     __tablename__ = "attempts"
+    # My progress lists a user's attempts newest first, a page at a time.
+    __table_args__ = (Index("ix_attempts_user_started", "user_id", "started_at", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
