@@ -174,7 +174,8 @@ ROUTES: dict[str, Route | tuple[Route, ...]] = {
     "teach.delete_question": Route("/teach/questions/{missing_question}/delete", post=teachers(404)),
     "teach.new_source": Route("/teach/sources/new", get=teachers(200), post=teachers(422)),
     "teach.edit_source": (
-        Route("/teach/sources/{source}/edit", get=teachers(200), post=teachers(422)),
+        # Posted empty: no version named, so refused as stale (409) before the fields are judged.
+        Route("/teach/sources/{source}/edit", get=teachers(200), post=teachers(409)),
         Route("/teach/sources/{missing}/edit", get=teachers(404), post=teachers(404)),
     ),
     "teach.new_fact": (
@@ -182,7 +183,7 @@ ROUTES: dict[str, Route | tuple[Route, ...]] = {
         Route("/teach/facts/new?source={source_key}", get=teachers(200), post=teachers(422)),
     ),
     "teach.edit_fact": (
-        Route("/teach/facts/{fact}/edit", get=teachers(200), post=teachers(422)),
+        Route("/teach/facts/{fact}/edit", get=teachers(200), post=teachers(409)),  # as sources
         Route("/teach/facts/{missing}/edit", get=teachers(404), post=teachers(404)),
     ),
     "teach.quizzes": Route("/teach/quizzes", get=teachers(200)),
