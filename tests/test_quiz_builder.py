@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select, update
 
+from quizapp.bank.load import new_state
 from quizapp.extensions import db
 from quizapp.models import WEB_ORIGIN, Attempt, Quiz, QuizVersion, Slot, utcnow
 
@@ -285,6 +286,7 @@ def test_answers_held_back_until_the_quiz_closes(people):
     db.session.execute(
         update(Quiz).where(Quiz.key == "exam-later").values(closes_at=utcnow() - timedelta(minutes=1))
     )
+    new_state(db.session)  # as every change to bank tables must (the listing of quizzes is kept)
     db.session.commit()
     review = student.get(f"/attempts/{attempt_id}/review")
     assert "right 0" in review.text and "Because of q1" in review.text
