@@ -7,8 +7,8 @@ an exam, the summary, the review, My progress, the teacher area (listings, each 
 page, editor and answered preview, the fact, source and quiz forms, export), and registration.
 A dialog, a page error, a console error (an injected `<img src=x>` fails to load) or an injected
 handler, script or javascript: URL in the DOM fails the test. To save through another path, add
-a function to `SAVERS`: it gets the `Site` and must put `corpus()` into its bank and say what to
-expect (`shown`, `facts`).
+a function to `SAVERS` (it gets the `Site` and must put `corpus()` into its bank and say what to
+expect: `shown`, `facts`) and a module like test_xss_forms.py whose `saver` names it.
 """
 
 from __future__ import annotations
@@ -193,10 +193,14 @@ SAVERS: dict[str, Callable[[Site], None]] = {
 # --- the server ----------------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module", params=list(SAVERS))
-def site(
-    request: pytest.FixtureRequest, browser: Browser, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Site]:
+@pytest.fixture(scope="module")
+def saver() -> str:
+    """The saver this module checks; tests/browser/test_xss_forms.py checks the other."""
+    return "bank files"
+
+
+@pytest.fixture(scope="module")
+def site(saver: str, browser: Browser, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     """A server of its own on a fresh SQLite file, with a teacher, after the saver has run."""
     folder = tmp_path_factory.mktemp("xss")
     database = folder / "quizapp.sqlite3"
@@ -234,7 +238,7 @@ def site(
         )
     try:
         _wait_until_healthy(server.url, process, server.log)
-        SAVERS[request.param](site)
+        SAVERS[saver](site)
         yield site
     finally:
         with contextlib.suppress(ProcessLookupError):
@@ -317,14 +321,15 @@ def press(page: Page, name: str) -> None:
 
 
 def walk_attempt(page: Page, browsing: Browsing, practice: bool) -> str:
-    """Every question of the attempt open in `page` (checked, then answered); returns its URL base."""
+    """Every question of the attempt open in `page`, answered and checked; returns its URL base."""
     match = re.search(r"(/attempts/\d+)/1$", page.url)
     assert match, page.url
     base = match.group(1)
     total = int(re.search(r"Question 1 of (\d+)", page.inner_text("body")).group(1))
     for position in range(1, total + 1):
         page.goto(f"{base}/{position}")
-        check(page, browsing)
+        if position == 1 or not practice:  # practice feedback shows the whole question again
+            check(page, browsing)
         answer_anything(page)
         press(page, "Check answer" if practice else "Summary")
         check(page, browsing)
