@@ -24,10 +24,7 @@ from wtforms import (
 )
 from wtforms.widgets import CheckboxInput, ListWidget
 
-try:
-    from wtforms.fields.choices import SelectChoice
-except ImportError:  # WTForms < 3.3
-    SelectChoice = None
+from .catalogue_forms import options as choices
 
 TYPE_NAMES = {
     "single_choice": "Single choice",
@@ -59,13 +56,6 @@ ROW_NAMES = {
     "blanks": "blank",
 }
 MAX_ROWS = 20
-
-
-def choices(pairs: Any) -> list[Any]:
-    """(value, label) pairs as WTForms choices; WTForms 3.3 deprecates plain tuples."""
-    if SelectChoice is None:
-        return list(pairs)
-    return [SelectChoice(value, label) for value, label in pairs]
 
 
 class CheckboxGroup(SelectMultipleField):

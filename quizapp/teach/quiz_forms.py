@@ -22,18 +22,7 @@ from wtforms import (
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..bank import schema
-
-try:
-    from wtforms.fields.choices import SelectChoice
-except ImportError:  # WTForms < 3.3
-    SelectChoice = None
-
-
-def choices(pairs: Any) -> list[Any]:
-    """(value, label) pairs as WTForms choices; WTForms 3.3 deprecates plain tuples."""
-    if SelectChoice is None:  # WTForms < 3.3 takes the tuples themselves
-        return [tuple(pair) for pair in pairs]
-    return [SelectChoice(value, label) for value, label in pairs]
+from .catalogue_forms import options as choices
 
 
 class QuizForm(FlaskForm):
