@@ -10,6 +10,7 @@ from sqlalchemy import select, update
 
 from quizapp.extensions import db
 from quizapp.models import WEB_ORIGIN, Answer, Fact, Question, QuestionVersion, utcnow
+from quizapp.teach.question_forms import MAX_ROWS
 
 from .factories import QUESTION_TYPES, write_bank
 from .test_accounts import PASSWORD, sign_in
@@ -227,6 +228,18 @@ def test_rows_are_added_and_removed_without_javascript(teacher):
     page = editor(teacher, "matching")
     page = Page(post(teacher, page, {}, "add:distractors"))
     assert page.form("/teach/questions/").value("distractors-0") == ""
+
+
+def test_rows_stop_at_the_limit_with_a_message(teacher):
+    page = editor(teacher, "ordering")
+    items = {f"items-{i}": f"item {i}" for i in range(MAX_ROWS)}
+    page = Page(post(teacher, page, items, "add:items"))
+    form = page.form("/teach/questions/")
+    assert form.value(f"items-{MAX_ROWS - 1}") == f"item {MAX_ROWS - 1}"
+    assert form.value(f"items-{MAX_ROWS}") is None
+    assert error_beside(page, "items") == f"At most {MAX_ROWS} items."
+    # The empty row the page's script copies is not part of the form, and says how many rows fit.
+    assert f'data-max="{MAX_ROWS}"' in page.html and "<template>" in page.html
 
 
 def test_preview_shows_the_student_view_and_grades_without_saving(teacher, snapshot):

@@ -86,9 +86,13 @@ class _PageParser(HTMLParser):
         self._option: list[Any] | None = None
         self._label: list[Any] | None = None
         self._textarea: Control | None = None
+        self._templates = 0  # a <template>'s content is inert: not part of the page's forms
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         a = {k: (v if v is not None else "") for k, v in attrs}
+        if tag == "template" or self._templates:
+            self._templates += tag == "template"
+            return
         if tag == "form":
             self._form = Form(a.get("action", ""), a.get("method", "get").lower())
             self.forms.append(self._form)
@@ -121,6 +125,9 @@ class _PageParser(HTMLParser):
             self._option = [a.get("value"), "", "selected" in a]
 
     def handle_endtag(self, tag: str) -> None:
+        if self._templates:
+            self._templates -= tag == "template"
+            return
         if tag == "form":
             self._form = None
         elif tag == "label" and self._label is not None:
@@ -140,6 +147,8 @@ class _PageParser(HTMLParser):
             self._option = None
 
     def handle_data(self, data: str) -> None:
+        if self._templates:
+            return
         if self._label is not None:
             self._label[1] += data
         if self._option is not None:

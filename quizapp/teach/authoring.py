@@ -20,8 +20,10 @@ from ..services import stale
 from ..services.attempts import layout_for
 from . import bp
 from .question_forms import (
+    MAX_ROWS,
     TYPE_NAMES,
     QuestionForm,
+    blank_rows,
     change_rows,
     choices,
     field_name,
@@ -219,4 +221,6 @@ def _render(
         action=action,
         preview=preview,
         stale=stale_message,
+        blank_rows=blank_rows(qtype),
+        max_rows=MAX_ROWS,
     )

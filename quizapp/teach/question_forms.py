@@ -12,6 +12,7 @@ from typing import Any
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
+    Field,
     FieldList,
     Form,
     FormField,
@@ -136,6 +137,8 @@ def change_rows(form: QuestionForm, go: str) -> bool:
     if parts[0] == "add" and len(parts) == 2:
         if len(rows.entries) < MAX_ROWS:
             rows.append_entry()
+        else:
+            form.errors_at.setdefault(rows.name, []).append(f"At most {MAX_ROWS} {ROW_NAMES[parts[1]]}s.")
         return True
     if parts[0] == "remove" and len(parts) == 3 and parts[2].isdigit():
         kept = [entry.data for i, entry in enumerate(rows.entries) if i != int(parts[2])]
@@ -144,6 +147,12 @@ def change_rows(form: QuestionForm, go: str) -> bool:
             rows.append_entry(data)
         return True
     return False
+
+
+def blank_rows(qtype: str) -> dict[str, Field]:
+    """One empty row (numbered 0) of each list the type edits: what the page's script copies to add a row."""
+    form = QuestionForm(formdata=None, meta={"csrf": False})
+    return {name: form[name].append_entry() for name in ROWS[qtype]}
 
 
 def _text(value: str | None) -> str:

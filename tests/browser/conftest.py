@@ -377,6 +377,19 @@ def enter_answer(page: Page, qtype: str, answer: Any) -> None:
         raise KeyError(qtype)
 
 
+@contextlib.contextmanager
+def without_page_load(page: Page) -> Iterator[None]:
+    """Check that what is done inside (presses, and waiting for their effect) loads no new page."""
+    page.evaluate("window.samePage = true")
+    yield
+    assert page.evaluate("window.samePage === true"), "a new page was loaded"
+
+
+def press_in_place(page: Page, name: str) -> None:
+    """Press a button with the keyboard (focus it, Enter), expecting its script to act on the page."""
+    page.get_by_role("button", name=name, exact=True).press("Enter")
+
+
 def press_button(page: Page, name: str) -> None:
     """Press a button with the keyboard (focus it, Enter) and wait for the page that follows."""
     with page.expect_navigation():

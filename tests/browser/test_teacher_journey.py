@@ -17,7 +17,7 @@ from quizapp.teach.question_forms import TYPE_NAMES
 
 from ..factories import QUESTION_TYPES
 from .accounts import create_account, register_in, sign_in_on, unique_name
-from .conftest import Browsing, press_button, require
+from .conftest import Browsing, press_button, press_in_place, require, without_page_load
 
 if TYPE_CHECKING:
     from playwright.sync_api import Locator, Page
@@ -88,8 +88,9 @@ def fill_rows(page: Page, noun: str, values: list[str], part: str | None = None)
 
 
 def write_single_choice(page: Page, browsing: Browsing) -> None:
-    press_button(page, "Add an option")  # a fifth row, without any script
-    expect(label(page, "Option 5: text")).to_be_visible()
+    with without_page_load(page):  # a fifth row, added by the page's script
+        press_in_place(page, "Add an option")
+        expect(label(page, "Option 5: text")).to_be_focused()
     expect(label(page, "Prompt")).to_have_value(PROMPTS["single_choice"])
     fill_rows(page, "Option", ["Jupiter", "Mars", "Venus", "Earth", "Saturn"], "text")
     label(page, "Option 2: feedback (optional)").fill("Mars is small and red.")
@@ -111,9 +112,10 @@ def write_single_choice(page: Page, browsing: Browsing) -> None:
 
 def write_multiple_choice(page: Page, browsing: Browsing) -> None:
     fill_rows(page, "Option", ["Two", "Three", "Four", "Nine"], "text")
-    press_button(page, "Remove option 3")  # "Four" goes; the rows after it move up
-    expect(label(page, "Option 4: text")).to_have_count(0)
-    expect(label(page, "Option 3: text")).to_have_value("Nine")
+    with without_page_load(page):  # "Four" goes; the rows after it move up
+        press_in_place(page, "Remove option 3")
+        expect(label(page, "Option 4: text")).to_have_count(0)
+        expect(label(page, "Option 3: text")).to_have_value("Nine")
     label(page, "Option 1: correct").check()
     label(page, "Option 2: correct").check()
 
@@ -138,7 +140,9 @@ def write_ordering(page: Page, browsing: Browsing) -> None:
 def write_matching(page: Page, browsing: Browsing) -> None:
     fill_rows(page, "Pair", ["France", "Italy", "Spain"], "left")
     fill_rows(page, "Pair", ["Paris", "Rome", "Madrid"], "right")
-    press_button(page, "Add a distractor")
+    with without_page_load(page):
+        press_in_place(page, "Add a distractor")  # to an empty list: a copy of the page's empty row
+        expect(label(page, "Distractor 1")).to_be_focused()
     label(page, "Distractor 1").fill("Lisbon")
 
 
@@ -154,7 +158,9 @@ def write_cloze(page: Page, browsing: Browsing) -> None:
     )
     expect(page.locator("section.preview")).to_have_count(0)
     expect(label(page, "Blank 1: accepted answers, one per line (a typed blank)")).to_have_value("Pacific")
-    press_button(page, "Add a blank")
+    with without_page_load(page):
+        press_in_place(page, "Add a blank")
+        expect(label(page, "Blank 2: accept a spelling slip")).to_be_checked()  # the default, as the server's
     label(page, "Blank 2: options, one per line (a choice blank)").fill("ocean\nlake\nriver")
     # A choice blank without its right option: the message is about the row, and each control of it
     # is described by it.
