@@ -7,12 +7,13 @@ question answered, as the app would have stored them (the cards' values are plau
 
 from __future__ import annotations
 
+import json
 import random
 from collections import defaultdict
 from datetime import datetime, timedelta
 
 from fsrs import Card, State
-from sqlalchemy import insert, select
+from sqlalchemy import JSON, Table, insert, select
 from sqlalchemy.orm import Session
 
 from quizapp.models import Answer, Attempt, Question, QuestionVersion
@@ -24,8 +25,21 @@ BATCH = 20_000
 
 
 def _insert(session: Session, table, rows: list[dict]) -> None:
+    if rows and session.get_bind().dialect.name == "postgresql":
+        _copy(session, table.__table__, rows)
+        return
     for i in range(0, len(rows), BATCH):
         session.execute(insert(table), rows[i : i + BATCH])
+
+
+def _copy(session: Session, table: Table, rows: list[dict]) -> None:
+    """PostgreSQL's COPY on the session's connection (and transaction): ten times an INSERT's speed."""
+    columns = list(rows[0])
+    as_json = {name for name in columns if isinstance(table.c[name].type, JSON)}
+    cursor = session.connection().connection.cursor()
+    with cursor.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row([json.dumps(row[c]) if c in as_json else row[c] for c in columns])
 
 
 def insert_history(
