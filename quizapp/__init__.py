@@ -12,6 +12,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from . import database, routing
 from .config import PACKAGE_DIR, Config, resource_dir
 from .extensions import csrf, db, limiter, migrate
+from .wording import counted
 
 
 def create_app(config: Mapping[str, Any] | object | None = None) -> Flask:
@@ -56,4 +57,5 @@ def create_app(config: Mapping[str, Any] | object | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
     errors.init_app(app)
     cli.init_app(app)
+    app.jinja_env.globals["counted"] = counted
     return app

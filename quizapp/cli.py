@@ -18,6 +18,7 @@ from .bank import BankError, check_paths
 from .config import PACKAGE_DIR
 from .extensions import db
 from .services.banks import has_questions, load_paths
+from .wording import counted
 
 
 def _paths(given: tuple[Path, ...]) -> list[Path]:
@@ -27,10 +28,12 @@ def _paths(given: tuple[Path, ...]) -> list[Path]:
 def _print_summary(summary: dict) -> None:
     by_type = ", ".join(f"{n} {t}" for t, n in summary["questions_by_type"].items() if n)
     click.echo(
-        f"{summary['files']} file(s), {summary['facts']} facts, {summary['topics']} topics, "
-        f"{summary['questions']} questions ({by_type or 'none'}), {summary['quizzes']} quizzes; "
-        f"{summary['facts_covered']} of {summary['facts']} facts covered by a question; "
-        f"{summary['errors']} error(s), {summary['warnings']} warning(s)"
+        f"{counted(summary['files'], 'file')}, {counted(summary['facts'], 'fact')}, "
+        f"{counted(summary['topics'], 'topic')}, "
+        f"{counted(summary['questions'], 'question')} ({by_type or 'none'}), "
+        f"{counted(summary['quizzes'], 'quiz')}; "
+        f"{summary['facts_covered']} of {counted(summary['facts'], 'fact')} covered by a question; "
+        f"{counted(summary['errors'], 'error')}, {counted(summary['warnings'], 'warning')}"
     )
 
 

@@ -15,6 +15,7 @@ from .bank.gift_write import LEFT_OUT_ALWAYS
 from .bank.problems import Problem
 from .extensions import db
 from .services.transfer import FORMATS, ImportResult, export_gift, export_yaml, import_file
+from .wording import counted
 
 
 def _shown(path: Path) -> str:
@@ -91,7 +92,8 @@ def import_command(
         for problem in result.errors:
             click.echo(_line(problem), err=True)
         click.echo(
-            f"nothing imported: {len(result.errors)} error(s) in {result.path}; the database is as it was",
+            f"nothing imported: {counted(len(result.errors), 'error')} in {result.path}; "
+            "the database is as it was",
             err=True,
         )
         sys.exit(1)

@@ -45,9 +45,9 @@ def test_warnings_pass_but_strict_fails(runner, tmp_path):
         f"{path}:{f4}: facts[3]: warning: fact 'f4' is tested by one question type only (true_false)" in lines
     )
     assert lines[-1] == (
-        "1 file(s), 4 facts, 1 topics, 9 questions (1 single_choice, 1 multiple_choice, 2 true_false, "
-        "1 short_answer, 1 numeric, 1 ordering, 1 matching, 1 cloze), 1 quizzes; "
-        "3 of 4 facts covered by a question; 0 error(s), 2 warning(s)"
+        "1 file, 4 facts, 1 topic, 9 questions (1 single_choice, 1 multiple_choice, 2 true_false, "
+        "1 short_answer, 1 numeric, 1 ordering, 1 matching, 1 cloze), 1 quiz; "
+        "3 of 4 facts covered by a question; 0 errors, 2 warnings"
     )
     strict = runner.invoke(args=["check", "--strict", str(path)])
     assert strict.exit_code == 1
@@ -88,4 +88,4 @@ def test_console_script_and_flask_cli_run_the_same_command(tmp_path):
     ):
         result = subprocess.run(command, capture_output=True, text=True, cwd=tmp_path)
         assert result.returncode == 0, result.stderr
-        assert "8 questions" in result.stdout and "0 error(s)" in result.stdout
+        assert "8 questions" in result.stdout and "0 errors" in result.stdout

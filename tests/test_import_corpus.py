@@ -122,7 +122,8 @@ def test_malformed_file_is_refused_with_its_lines(path: Path, runner, snapshot, 
         errors = EXPECTED[shown(path)]
         assert result.stderr.splitlines() == [
             *errors,
-            f"nothing imported: {len(errors)} error(s) in {shown(path)}; the database is as it was",
+            f"nothing imported: {len(errors)} error{'' if len(errors) == 1 else 's'} in {shown(path)}; "
+            "the database is as it was",
         ]
         assert "Traceback" not in result.output
         db.session.rollback()

@@ -53,7 +53,7 @@ def test_first_load_adds_everything_and_reload_changes_nothing(runner, tmp_path,
     assert first.exit_code == 0, first.output
     assert "16 questions: 16 added, 0 changed, 0 unchanged, 0 retired" in first.output
     assert "2 facts: 2 added" in first.output
-    assert "1 quizzes: 1 added" in first.output
+    assert "1 quiz: 1 added" in first.output
     before = snapshot()
 
     again = load(runner, path)
@@ -121,7 +121,7 @@ def test_facts_and_quizzes_are_versioned_and_retired_too(runner, tmp_path):
     result = load(runner, path)
     assert result.exit_code == 0, result.output
     assert "3 facts: 1 added, 1 changed, 1 unchanged, 0 retired" in result.output
-    assert "1 quizzes: 0 added, 1 changed, 0 unchanged, 0 retired" in result.output
+    assert "1 quiz: 0 added, 1 changed, 0 unchanged, 0 retired" in result.output
     fact = db.session.scalar(select(Fact).where(Fact.key == "f1"))
     assert (fact.version, fact.statement) == (2, "A better statement.")
     quiz = db.session.scalar(select(Quiz).where(Quiz.key == "quiz1"))
@@ -132,7 +132,7 @@ def test_facts_and_quizzes_are_versioned_and_retired_too(runner, tmp_path):
     write_bank(path, data)
     result = load(runner, path)
     assert "2 quizzes: 1 added, 0 changed, 0 unchanged, 1 retired" not in result.output
-    assert "1 quizzes: 1 added, 0 changed, 0 unchanged, 1 retired" in result.output
+    assert "1 quiz: 1 added, 0 changed, 0 unchanged, 1 retired" in result.output
     db.session.expire_all()
     assert db.session.scalar(select(Quiz.retired_at).where(Quiz.key == "quiz1")) is not None
 

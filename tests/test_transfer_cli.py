@@ -51,7 +51,7 @@ def test_dry_run_changes_nothing_and_shows_everything(runner, snapshot, tmp_path
     assert f"skipped {path}:9: question 'essay': an essay needs a teacher to grade it: not imported" in lines
     assert "  capital: What is the capital of France? / Answer: Paris" in lines
     assert "2 questions: 2 added, 0 changed, 0 unchanged, 0 retired" in lines
-    assert "1 topics: 1 added, 0 changed, 0 unchanged, 0 retired" in lines
+    assert "1 topic: 1 added, 0 changed, 0 unchanged, 0 retired" in lines
     assert lines[-1] == "dry run: nothing was written"
     assert snapshot() == before
 
@@ -90,7 +90,7 @@ def test_reimport_of_an_edited_file_versions_and_retires(runner, tmp_path):
     edited = GIFT.replace("~Nice", "~Marseille").replace("::rome:: Capital of Italy?{=Rome}", "")
     path.write_text(edited, encoding="utf-8")
     result = invoke(runner, "import", str(path))
-    assert "1 questions: 0 added, 1 changed, 0 unchanged, 1 retired" in result.stdout
+    assert "1 question: 0 added, 1 changed, 0 unchanged, 1 retired" in result.stdout
     retired = db.session.scalar(select(Question).where(Question.key == "rome"))
     assert retired.retired_at is not None
     assert db.session.scalar(select(Question.version).where(Question.key == "capital")) == 2

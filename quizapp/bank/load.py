@@ -44,6 +44,7 @@ from ..models import (
     question_version_topics,
     utcnow,
 )
+from ..wording import counted
 from . import schema
 from .check import Bank
 from .conflicts import Conflict, WebEdits, known_hashes
@@ -74,8 +75,9 @@ class Counts:
         return self.added + self.changed + self.unchanged + self.restored
 
     def line(self, noun: str) -> str:
+        """The counts as one line, `noun` (singular) counted by the total."""
         text = (
-            f"{self.total} {noun}: {self.added} added, {self.changed} changed, "
+            f"{counted(self.total, noun)}: {self.added} added, {self.changed} changed, "
             f"{self.unchanged} unchanged, {self.retired} retired"
         )
         text += f", {self.restored} restored" if self.restored else ""
@@ -100,11 +102,11 @@ class LoadReport:
 
     def lines(self) -> list[str]:
         return [
-            self.questions.line("questions"),
-            self.facts.line("facts"),
-            self.quizzes.line("quizzes"),
-            self.topics.line("topics"),
-            self.sources.line("sources"),
+            self.questions.line("question"),
+            self.facts.line("fact"),
+            self.quizzes.line("quiz"),
+            self.topics.line("topic"),
+            self.sources.line("source"),
         ]
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
+from ..wording import counted
+
 
 @dataclass(frozen=True, order=True)
 class Problem:
@@ -25,5 +27,5 @@ class BankError(Exception):
     """Raised when banks cannot be loaded because they have errors."""
 
     def __init__(self, problems: list[Problem]) -> None:
-        super().__init__(f"{len(problems)} error(s) in the bank files")
+        super().__init__(f"{counted(len(problems), 'error')} in the bank files")
         self.problems = problems

@@ -22,6 +22,7 @@ from ..bank.problems import Problem
 from ..extensions import db
 from ..services import uploads
 from ..services.transfer import ImportResult, export_gift, export_yaml
+from ..wording import counted
 from . import bp
 
 FORMAT_CHOICES = [
@@ -102,7 +103,7 @@ def import_bank() -> Any:
     result, pending_id = uploads.dry_run(db.session, current_user.id, upload, _limit())
     if result.errors:
         form.file.errors = [
-            f"{len(result.errors)} error(s) in the file: nothing can be imported. The list is below."
+            f"{counted(len(result.errors), 'error')} in the file: nothing can be imported. The list is below."
         ]
     return _result_page(form, result, pending_id, 422 if result.errors else 200)
 

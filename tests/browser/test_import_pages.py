@@ -133,10 +133,10 @@ def test_a_malformed_gift_file_shows_its_line_and_imports_nothing(browsing: Brow
     filename = f"{tag}.gift"
     choose_file_by_keyboard(page, filename, broken_gift(tag))
     expect(page.get_by_role("alert")).to_have_text(
-        "1 error(s): nothing can be imported from this file. Correct them and upload it again."
+        "1 error: nothing can be imported from this file. Correct them and upload it again."
     )
     expect(page.locator("#file-error")).to_have_text(
-        "1 error(s) in the file: nothing can be imported. The list is below."
+        "1 error in the file: nothing can be imported. The list is below."
     )
     expect(page.get_by_label(FILE_LABEL, exact=True)).to_have_attribute("aria-invalid", "true")
     errors = page.get_by_role("region", name="Errors (1)")
