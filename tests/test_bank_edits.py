@@ -115,6 +115,8 @@ def test_editing_a_source_refuses_to_remove_a_section_in_use(app, runner, loaded
     source = db.session.get(Source, source_id)
     assert source.title == "Renamed" and len(source.sections) == 3
     db.session.rollback()
+    listing = browser.get("/teach/sources")
+    assert "Renamed (edited in the browser)" in listing.text
     assert browser.fetch("/teach/sources/999999/edit").status_code == 404
 
 

@@ -151,6 +151,7 @@ def test_facts_and_sources_listings(app, runner, tmp_path):
     assert row_keys(sources) == ["other", "src"]
     assert "s1: Section one" in sources.text
     assert 'href="/teach/facts?source=src">3<' in sources.html
+    assert "(edited in the browser)" not in sources.text  # loaded from files, never edited
 
 
 def test_question_page_shows_versions_and_answer_counts(app, runner, tmp_path):

@@ -108,6 +108,7 @@ class SourceRow:
     licence: str
     sections: list[dict[str, str]]
     facts: int
+    web_edited: bool
 
 
 def _start(text: str, length: int = PROMPT_START) -> str:
@@ -247,7 +248,12 @@ def list_sources(session: Session, page: int = 1, per_page: int = PER_PAGE) -> P
         .order_by(Source.key)
     )
     total, page, rows = _paginate(session, query, page, per_page)
-    items = [SourceRow(s.id, s.key, s.title, s.origin, s.licence, list(s.sections), int(n)) for s, n in rows]
+    items = [
+        SourceRow(
+            s.id, s.key, s.title, s.origin, s.licence, list(s.sections), int(n), s.web_edited_at is not None
+        )
+        for s, n in rows
+    ]
     return Page(items, page, per_page, total)
 
 
