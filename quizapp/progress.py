@@ -30,7 +30,9 @@ from .charts import score_chart
 from .extensions import db
 from .services import export, review
 from .services import progress as svc
+from .services.held_back import held_back
 from .takers import current_user_id
+from .wording import counted
 
 bp = Blueprint("progress", __name__)
 
@@ -64,7 +66,7 @@ def index() -> str:
             topics=topics,
             weakest=svc.weakest(facts),
             streak=svc.streak(db.session, user_id, today),
-            due=svc.due_counts(db.session, user_id, now),
+            due=svc.due_counts(db.session, user_id, now, held_back(db.session, now).ids),
         )
     return render_template("progress/index.html", **context)
 
@@ -95,8 +97,10 @@ def start_review() -> BaseResponse:
 def nothing_due_message(next_due: datetime | None, now: datetime, held: int = 0) -> str:
     if held:
         return (
-            f"The {held} question(s) due belong to a quiz that does not show its right answers yet,"
-            " so they come back for review once it does."
+            f"The {counted(held, 'question')} due {'belongs' if held == 1 else 'belong'} to a quiz that"
+            " does not show its right answers yet, so "
+            + ("it comes" if held == 1 else "they come")
+            + " back for review once it does."
         )
     if next_due is None:
         return "Nothing to review yet: questions you answer in practice come back here when they are due."

@@ -96,14 +96,17 @@ def test_every_practice_path_hides_answers_a_quiz_holds_back(app, runner, tmp_pa
             pages[f"progress {action}"] = browser.post(form.action, form.values())
 
     # answers given before the hold scheduled reviews; once due, Review leaves them out
-    assert db.session.scalar(select(func.count()).select_from(ReviewCard)) > 0
+    cards = db.session.scalar(select(func.count()).select_from(ReviewCard))
+    assert cards > 1
     db.session.execute(update(ReviewCard).values(due=datetime.now(UTC) - timedelta(days=1)))
     db.session.commit()
     started = db.session.scalar(select(func.count()).select_from(Attempt))
     review = browser.submit(browser.get("/progress"), "/review")
     assert location(review) == "/progress"
     pages["review button"] = browser.fetch("/progress")
-    assert "does not show its right answers yet" in Page(pages["review button"]).text
+    text = Page(pages["review button"]).text
+    assert f"The {cards} questions due belong to a quiz that does not show its right answers yet" in text
+    assert "0 reviews due today" in text and "0 reviews due this week" in text  # none can be reviewed
     assert db.session.scalar(select(func.count()).select_from(Attempt)) == started
     db.session.rollback()
 

@@ -375,15 +375,30 @@ _DUE = (
         func.min(ReviewCard.due),
     )
     .join(Question, Question.id == ReviewCard.question_id)
-    .where(ReviewCard.user_id == _USER, Question.retired_at.is_(None))
+    .where(
+        ReviewCard.user_id == _USER,
+        Question.retired_at.is_(None),
+        ReviewCard.question_id.not_in(bindparam("held", expanding=True)),
+    )
 )
 
 
-def due_counts(session: Session, user_id: int, now: datetime) -> DueCounts:
-    """How many active questions fall due now, today and this week (one statement)."""
+def due_counts(
+    session: Session, user_id: int, now: datetime, held: frozenset[int] = frozenset()
+) -> DueCounts:
+    """How many active questions fall due now, today and this week (one statement).
+
+    `held`: the ids of questions a quiz holds back, which no review may show (see held_back.py).
+    """
     today = utc_day(now)
     due_now, due_today, due_week, first = session.execute(
         _DUE,
-        {"user_id": user_id, "now": now, "end_today": day_start(today + 1), "end_week": day_start(today + 7)},
+        {
+            "user_id": user_id,
+            "now": now,
+            "end_today": day_start(today + 1),
+            "end_week": day_start(today + 7),
+            "held": sorted(held),
+        },
     ).one()
     return DueCounts(int(due_now), int(due_today), int(due_week), as_utc(first) if first else None)
