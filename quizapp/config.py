@@ -11,6 +11,9 @@ from pathlib import Path
 from .database import engine_options, normalise_url
 
 PACKAGE_DIR = Path(__file__).resolve().parent
+DEFAULT_PASSWORD_HASH = "scrypt"  # Werkzeug's scrypt with its own (default) work factor
+# scrypt with a 16 times smaller work factor than Werkzeug's: for tests only (see TestConfig).
+TEST_PASSWORD_HASH = "scrypt:2048:8:1"
 
 
 def resource_dir(name: str) -> Path:
@@ -59,6 +62,11 @@ class Config:
         self.QUIZAPP_SIGN_IN_LIMIT_ACCOUNT = os.environ.get("QUIZAPP_SIGN_IN_LIMIT_ACCOUNT", "5/15 minutes")
         self.QUIZAPP_SIGN_IN_LIMIT_ADDRESS = os.environ.get("QUIZAPP_SIGN_IN_LIMIT_ADDRESS", "30/15 minutes")
         self.QUIZAPP_LIMIT_CLOCK = time.time  # the rate limits' clock; tests move it forward
+        # Werkzeug's hash method. Tests lower scrypt's work factor to save time (a hash costs
+        # 0.17 s here by default); production refuses anything but the default.
+        self.QUIZAPP_PASSWORD_HASH = os.environ.get("QUIZAPP_PASSWORD_HASH") or DEFAULT_PASSWORD_HASH
+        if self.QUIZAPP_ENV == "production" and self.QUIZAPP_PASSWORD_HASH != DEFAULT_PASSWORD_HASH:
+            raise RuntimeError("QUIZAPP_PASSWORD_HASH is for tests: production uses the default scrypt")
 
     def _instance_secret(self, instance: Path) -> str:
         if self.QUIZAPP_ENV == "production":
@@ -91,3 +99,4 @@ class TestConfig(Config):
         self.SQLALCHEMY_ENGINE_OPTIONS = engine_options(self.SQLALCHEMY_DATABASE_URI)
         self.SECRET_KEY = "test-secret-key"
         self.TESTING = True
+        self.QUIZAPP_PASSWORD_HASH = TEST_PASSWORD_HASH

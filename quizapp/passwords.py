@@ -5,7 +5,10 @@ from __future__ import annotations
 from functools import cache
 from importlib import resources
 
+from flask import current_app, has_app_context
 from werkzeug.security import check_password_hash, generate_password_hash
+
+from .config import DEFAULT_PASSWORD_HASH
 
 MIN_LENGTH = 8
 MAX_LENGTH = 128
@@ -33,19 +36,24 @@ def password_problem(password: str, username: str | None = None) -> str | None:
     return None
 
 
+def _method() -> str:
+    """The app's hash method (Werkzeug's scrypt by default; see config.py)."""
+    return current_app.config["QUIZAPP_PASSWORD_HASH"] if has_app_context() else DEFAULT_PASSWORD_HASH
+
+
 def hash_password(password: str) -> str:
     """A slow, salted hash (Werkzeug's default: scrypt)."""
-    return generate_password_hash(password)
+    return generate_password_hash(password, method=_method())
 
 
 @cache
-def _stand_in_hash() -> str:
-    return generate_password_hash("a password that no account has")
+def _stand_in_hash(method: str) -> str:
+    return generate_password_hash("a password that no account has", method=method)
 
 
 def verify_password(stored_hash: str | None, password: str) -> bool:
     """Whether `password` matches; as slow without an account as with one, so timing tells nothing."""
     if not stored_hash:
-        check_password_hash(_stand_in_hash(), password)
+        check_password_hash(_stand_in_hash(_method()), password)
         return False
     return check_password_hash(stored_hash, password)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from quizapp import create_app
+from quizapp.config import TEST_PASSWORD_HASH, Config, TestConfig
 from quizapp.passwords import (
     MAX_LENGTH,
     MIN_LENGTH,
@@ -49,7 +51,22 @@ def test_the_username_is_not_a_password():
 
 def test_hashes_are_slow_salted_and_verifiable():
     first, second = hash_password("correct horse battery"), hash_password("correct horse battery")
-    assert first.startswith("scrypt:") and first != second  # a salt each
+    assert first.startswith("scrypt:32768:8:1$") and first != second  # Werkzeug's default; a salt each
     assert verify_password(first, "correct horse battery")
     assert not verify_password(first, "Correct horse battery")
     assert not verify_password(None, "correct horse battery")
+
+
+def test_the_app_hashes_with_werkzeugs_scrypt_and_only_tests_lower_its_cost(tmp_path, monkeypatch):
+    with create_app(TestConfig(tmp_path, f"sqlite:///{tmp_path / 'unused.sqlite3'}")).app_context():
+        hashed = hash_password("correct horse battery")
+        assert hashed.startswith("scrypt:2048:8:1$")  # TestConfig's
+        assert verify_password(hashed, "correct horse battery")
+        assert not verify_password(None, "correct horse battery")
+    monkeypatch.delenv("QUIZAPP_PASSWORD_HASH", raising=False)
+    assert Config(tmp_path).QUIZAPP_PASSWORD_HASH == "scrypt"  # Werkzeug's default work factor
+    monkeypatch.setenv("QUIZAPP_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", "a production key")
+    monkeypatch.setenv("QUIZAPP_PASSWORD_HASH", TEST_PASSWORD_HASH)
+    with pytest.raises(RuntimeError, match="QUIZAPP_PASSWORD_HASH is for tests"):
+        Config(tmp_path)

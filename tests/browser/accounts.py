@@ -8,6 +8,8 @@ import sys
 import uuid
 from typing import TYPE_CHECKING
 
+from quizapp.config import TEST_PASSWORD_HASH
+
 from .conftest import LiveServer, press_button
 
 if TYPE_CHECKING:
@@ -44,7 +46,12 @@ def sign_out_of(page: Page) -> None:
 
 def create_account(server: LiveServer, username: str, role: str) -> None:
     """Make an account with `quizapp user create` on the live server's database."""
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{server.database}", "SECRET_KEY": "not-used-here"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{server.database}",
+        "SECRET_KEY": "not-used-here",
+        "QUIZAPP_PASSWORD_HASH": TEST_PASSWORD_HASH,
+    }
     result = subprocess.run(
         [sys.executable, "-m", "quizapp", "user", "create", username, "--role", role, "--password-stdin"],
         input=PASSWORD + "\n",

@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from quizapp.config import resource_dir
+from quizapp.config import TEST_PASSWORD_HASH, resource_dir
 
 from ..factories import QUESTION_TYPES, bank, write_bank
 
@@ -193,6 +193,7 @@ def live_server(browser: Browser, tmp_path_factory: pytest.TempPathFactory) -> I
         "DATABASE_URL": f"sqlite:///{database}",
         "SECRET_KEY": "browser-tests-secret-key",
         "QUIZAPP_ENV": "development",
+        "QUIZAPP_PASSWORD_HASH": TEST_PASSWORD_HASH,
         "QUIZAPP_CLOCK_FILE": str(folder / "clock-offset"),
     }
     load = subprocess.run(

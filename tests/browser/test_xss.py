@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from quizapp.bank.gift_write import escape as gift_escape
+from quizapp.config import TEST_PASSWORD_HASH
 
 from ..factories import bank, write_bank
 from .conftest import Browsing, LiveServer, _free_port, _wait_until_healthy
@@ -210,6 +211,7 @@ def site(saver: str, browser: Browser, tmp_path_factory: pytest.TempPathFactory)
         "SECRET_KEY": "xss-tests-secret-key",
         "QUIZAPP_ENV": "development",
         "QUIZAPP_BANKS": str(folder / "banks"),
+        "QUIZAPP_PASSWORD_HASH": TEST_PASSWORD_HASH,
     }
     port = _free_port()
     server = LiveServer(url=f"http://127.0.0.1:{port}", database=database, log=folder / "gunicorn.log")
