@@ -31,7 +31,7 @@ CORPUS = ROOT / "tests" / "banks" / "malformed"
 EXPECTED_FILE = CORPUS / "expected.txt"
 ENTRIES = sorted(p for p in CORPUS.iterdir() if p != EXPECTED_FILE)
 WARNING = re.compile(r"^.+?:\d+: .+?: warning: ")
-SUMMARY = re.compile(r"^\d+ file\(s\), .*; (\d+) error\(s\), (\d+) warning\(s\)$")
+SUMMARY = re.compile(r"^\d+ files?, .*; (\d+) errors?, (\d+) warnings?$")
 
 
 def shown(entry: Path) -> str:
