@@ -96,11 +96,10 @@ def start_review() -> BaseResponse:
 
 def nothing_due_message(next_due: datetime | None, now: datetime, held: int = 0) -> str:
     if held:
+        verb, pronoun = ("belongs", "it comes") if held == 1 else ("belong", "they come")
         return (
-            f"The {counted(held, 'question')} due {'belongs' if held == 1 else 'belong'} to a quiz that"
-            " does not show its right answers yet, so "
-            + ("it comes" if held == 1 else "they come")
-            + " back for review once it does."
+            f"The {counted(held, 'question')} due {verb} to a quiz that does not show its right answers"
+            f" yet, so {pronoun} back for review once it does."
         )
     if next_due is None:
         return "Nothing to review yet: questions you answer in practice come back here when they are due."

@@ -6,7 +6,7 @@ import csv
 import io
 import json
 import re
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -218,3 +218,13 @@ def test_history_is_paginated_newest_first(browser):
     ]
     assert "Newer attempts" in second.text
     assert "Page 2 of 2" in browser.get("/progress?page=99").text
+
+
+def test_the_held_back_message_is_worded_for_one_question_or_several():
+    from quizapp.progress import nothing_due_message
+
+    now = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
+    assert nothing_due_message(None, now, held=1).startswith("The 1 question due belongs to a quiz")
+    assert "so it comes back" in nothing_due_message(None, now, held=1)
+    several = nothing_due_message(None, now, held=3)
+    assert several.startswith("The 3 questions due belong to a quiz") and "so they come back" in several
