@@ -81,7 +81,7 @@ def load_command(paths: tuple[Path, ...], strict: bool, overwrite: bool) -> None
     except BankError as error:
         for problem in error.problems:
             click.echo(str(problem), err=True)
-        click.echo(f"nothing loaded: {len(error.problems)} problem(s) in the bank files", err=True)
+        click.echo(f"nothing loaded: {counted(len(error.problems), 'problem')} in the bank files", err=True)
         sys.exit(1)
     except SQLAlchemyError as error:
         reason = getattr(error, "orig", None) or error
@@ -157,7 +157,7 @@ def close_overdue_command() -> None:
 
     closed = close_overdue(db.session)
     db.session.commit()
-    click.echo(f"{closed} overdue attempt(s) closed")
+    click.echo(f"{counted(closed, 'overdue attempt')} closed")
 
 
 def upgrade_database() -> None:

@@ -32,14 +32,15 @@ def _line(problem: Problem) -> str:
 def _print_result(result: ImportResult, dry_run: bool) -> None:
     kind = (result.format or "?").upper() if result.format != "yaml" else "YAML"
     click.echo(
-        f"{result.path}: {kind}, {result.questions} question(s) to import, {len(result.skipped)} skipped"
+        f"{result.path}: {kind}, {counted(result.questions, 'question')} to import, "
+        f"{len(result.skipped)} skipped"
     )
     for problem in result.skipped:
         click.echo(f"skipped {_line(problem)}")
     for problem in result.notes:
         click.echo(f"note {_line(problem)}")
     if result.drafts:
-        click.echo(f"{len(result.drafts)} drafted fact(s) to review (marked draft: true):")
+        click.echo(f"{counted(len(result.drafts), 'drafted fact')} to review (marked draft: true):")
         for fact in result.drafts:
             click.echo(f"  {fact['id']}: {' / '.join(fact['statement'].splitlines())}")
     if result.report is not None:

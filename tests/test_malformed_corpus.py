@@ -180,7 +180,7 @@ def test_load_refuses_and_changes_nothing(entry: Path, runner, snapshot, tmp_pat
     errors = [line for line in EXPECTED[shown(entry)] if not WARNING.match(line)]
     assert result.stderr.splitlines() == [
         *errors,
-        f"nothing loaded: {len(errors)} problem(s) in the bank files",
+        f"nothing loaded: {len(errors)} problem{'' if len(errors) == 1 else 's'} in the bank files",
     ]
     assert result.stdout == ""
     db.session.rollback()

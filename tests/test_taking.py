@@ -943,7 +943,7 @@ def test_close_overdue_command_closes_only_overdue_attempts_at_their_deadline(br
 
     result = runner.invoke(args=["close-overdue"])
     assert result.exit_code == 0, result.output
-    assert "2 overdue attempt(s) closed" in result.output
+    assert "2 overdue attempts closed" in result.output
     db.session.remove()
     for attempt_id in ids[:2]:
         attempt = the_attempt(attempt_id)
@@ -954,7 +954,7 @@ def test_close_overdue_command_closes_only_overdue_attempts_at_their_deadline(br
     db.session.rollback()
 
     result = runner.invoke(args=["close-overdue"])
-    assert "0 overdue attempt(s) closed" in result.output
+    assert "0 overdue attempts closed" in result.output
 
 
 # --- attempts allowed, scoring help ---------------------------------------------------------------

@@ -46,7 +46,7 @@ def test_dry_run_changes_nothing_and_shows_everything(runner, snapshot, tmp_path
     result = invoke(runner, "import", str(path), "--dry-run")
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
-    assert lines[0] == f"{path}: GIFT, 2 question(s) to import, 2 skipped"
+    assert lines[0] == f"{path}: GIFT, 2 questions to import, 2 skipped"
     assert f"skipped {path}:7: question 'two': options: needs at least 3 items, got 2: not imported" in lines
     assert f"skipped {path}:9: question 'essay': an essay needs a teacher to grade it: not imported" in lines
     assert "  capital: What is the capital of France? / Answer: Paris" in lines
@@ -147,7 +147,7 @@ def test_strict_refuses_a_file_with_skipped_questions(runner, snapshot, tmp_path
     path.write_text(GIFT, encoding="utf-8")
     result = invoke(runner, "import", str(path), "--strict")
     assert result.exit_code == 1
-    assert f"{path}:1: (file): --strict: 2 question(s) would be skipped" in result.stderr
+    assert f"{path}:1: (file): --strict: 2 questions would be skipped" in result.stderr
     assert snapshot() == before
 
 
@@ -186,10 +186,10 @@ def test_formats_by_extension_and_by_option(runner, tmp_path):
     aiken = tmp_path / "moodle-aiken.txt"
     aiken.write_text("Capital of France?\nA) Lyon\nB) Paris\nC) Nice\nANSWER: B\n", encoding="utf-8")
     result = invoke(runner, "import", str(aiken), "--dry-run")
-    assert result.stdout.splitlines()[0] == f"{aiken}: AIKEN, 1 question(s) to import, 0 skipped"
+    assert result.stdout.splitlines()[0] == f"{aiken}: AIKEN, 1 question to import, 0 skipped"
     gift = tmp_path / "moodle-gift.txt"
     gift.write_text(GIFT, encoding="utf-8")
-    assert "GIFT, 2 question(s)" in invoke(runner, "import", str(gift), "--dry-run").stdout
+    assert "GIFT, 2 questions" in invoke(runner, "import", str(gift), "--dry-run").stdout
     odd = tmp_path / "questions.dat"
     odd.write_text(GIFT, encoding="utf-8")
     refused = invoke(runner, "import", str(odd))

@@ -91,7 +91,7 @@ def test_a_gift_upload_is_dry_run_then_imported_once(app, runner, snapshot, load
     dry = upload(browser, "quiz.gift", GIFT)
     assert dry.status_code == 200, dry.get_data(as_text=True)[:2000]
     text = text_of(dry)
-    assert "2 question(s) to import, 2 skipped" in text
+    assert "2 questions to import, 2 skipped" in text
     assert "quiz.gift:7" in text and "needs at least 3 items, got 2: not imported" in text
     assert "quiz.gift:9" in text and "an essay needs a teacher to grade it" in text
     assert "2 questions: 2 added, 0 changed, 0 unchanged, 0 retired" in text
@@ -279,7 +279,7 @@ def test_the_command_line_options_have_their_controls(app, runner, snapshot, loa
     before = snapshot()
     strict = upload(browser, "quiz.gift", GIFT, strict="y")
     assert strict.status_code == 422
-    assert "refused because skipped questions were not allowed: 2 question(s) would be skipped" in text_of(
+    assert "refused because skipped questions were not allowed: 2 questions would be skipped" in text_of(
         strict
     )
     sourced = upload(browser, "bank.yaml", yaml.safe_dump(bank(), sort_keys=False), source="src")

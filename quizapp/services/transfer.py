@@ -26,6 +26,7 @@ from ..bank.load import LoadReport, load_bank
 from ..bank.parse import parse_text
 from ..bank.problems import Problem
 from ..models import Fact, Question, Source, Topic
+from ..wording import counted
 
 FORMATS = ("yaml", "gift", "aiken")
 _SUFFIXES = {".yaml": "yaml", ".yml": "yaml", ".gift": "gift", ".aiken": "aiken"}
@@ -169,9 +170,8 @@ def import_text(
             why = f"all {len(result.skipped)} skipped" if result.skipped else "the file holds none"
             result.errors = [Problem(shown, 1, "(file)", f"no question to import: {why}")]
         if strict and result.skipped and not result.errors:
-            result.errors = [
-                Problem(shown, 1, "(file)", f"--strict: {len(result.skipped)} question(s) would be skipped")
-            ]
+            skipped = counted(len(result.skipped), "question")
+            result.errors = [Problem(shown, 1, "(file)", f"--strict: {skipped} would be skipped")]
     if result.errors:
         session.rollback()
         return result

@@ -94,7 +94,7 @@ def test_a_gift_file_is_dry_run_then_imported(browsing: Browsing, teacher: str) 
     choose_file_by_keyboard(page, filename, gift(tag))
     expect(page.get_by_role("heading", level=2, name=f"Dry run of {filename} (GIFT)")).to_be_visible()
     expect(page.get_by_role("status")).to_have_text(
-        "5 question(s) to import, 1 skipped. Nothing has been written yet."
+        "5 questions to import, 1 skipped. Nothing has been written yet."
     )
     skipped_title = "Skipped: these cannot be graded automatically or do not fit (1)"
     skipped = page.get_by_role("region", name=skipped_title)
@@ -108,7 +108,7 @@ def test_a_gift_file_is_dry_run_then_imported(browsing: Browsing, teacher: str) 
 
     press_button(page, "Import")
     expect(page.get_by_role("heading", level=1)).to_have_text(f"Imported {filename}")
-    expect(page.get_by_role("status")).to_have_text("The file was imported: 5 question(s), 1 skipped.")
+    expect(page.get_by_role("status")).to_have_text("The file was imported: 5 questions, 1 skipped.")
     drafts = page.get_by_role("region", name="Drafted facts to review (5)")
     expect(drafts.locator("li")).to_have_count(5)
     expect(drafts).to_contain_text("What is the capital of France?")
