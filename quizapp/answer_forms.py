@@ -25,11 +25,7 @@ from wtforms.validators import Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from . import grading
-
-try:
-    from wtforms.fields.choices import SelectChoice
-except ImportError:  # WTForms < 3.3
-    SelectChoice = None
+from .forms import choices as _choices  # `choices` is a field's name here
 
 
 class CheckboxGroupField(SelectMultipleField):
@@ -155,13 +151,6 @@ def _form_class(shape: tuple[Any, ...]) -> type[AnswerForm]:
         raise KeyError(qtype)
     name = f"{qtype.title().replace('_', '')}Form"
     return type(name, (AnswerForm,), {**fields, "_answer_names": list(fields)})
-
-
-def _choices(pairs: Any) -> list[Any]:
-    """(value, label) pairs as WTForms choices; WTForms 3.3 deprecates plain tuples."""
-    if SelectChoice is None:  # WTForms < 3.3 takes the tuples themselves
-        return list(pairs)
-    return [SelectChoice(value, label) for value, label in pairs]
 
 
 def _number_check(unit: str | None):

@@ -9,6 +9,18 @@ from wtforms import IntegerField, SelectMultipleField
 from wtforms.validators import InputRequired, NumberRange, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
+try:
+    from wtforms.fields.choices import SelectChoice
+except ImportError:  # WTForms < 3.3
+    SelectChoice = None
+
+
+def choices(pairs: Any) -> list[Any]:
+    """(value, label) pairs as WTForms choices; WTForms 3.3 deprecates plain tuples."""
+    if SelectChoice is None:  # WTForms < 3.3 takes the tuples themselves
+        return list(pairs)
+    return [SelectChoice(value, label) for value, label in pairs]
+
 
 class ButtonForm(FlaskForm):
     """A form with nothing but its CSRF token, for POST buttons."""

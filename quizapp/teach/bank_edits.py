@@ -8,12 +8,12 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
 
 from ..extensions import db
+from ..forms import choices as options
 from ..models import Fact, Source
 from ..services import bank_edits as edits
 from ..services import stale
 from . import bp
 from .bank_edit_forms import FactForm, SourceForm
-from .catalogue_forms import options
 
 
 def _show_errors(form: Any, errors: dict[str, list[str]]) -> None:

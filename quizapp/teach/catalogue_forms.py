@@ -7,19 +7,7 @@ from typing import Any
 from wtforms import BooleanField, Form, SearchField, SelectField, StringField
 
 from ..bank.schema import QUESTION_TYPES
-
-try:
-    from wtforms.fields.choices import SelectChoice
-except ImportError:  # WTForms < 3.3
-    SelectChoice = None
-
-
-def options(pairs: Any) -> list[Any]:
-    """(value, label) pairs as WTForms choices; WTForms 3.3 deprecates plain tuples."""
-    if SelectChoice is None:
-        return list(pairs)
-    return [SelectChoice(value, label) for value, label in pairs]
-
+from ..forms import choices as options
 
 STATUSES = options([("active", "Active"), ("retired", "Retired"), ("all", "All")])
 ORIGINS = options([("", "Any"), ("file", "A bank file"), ("web", "The browser")])

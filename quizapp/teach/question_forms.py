@@ -25,7 +25,7 @@ from wtforms import (
 )
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from .catalogue_forms import options as choices
+from ..forms import choices
 
 TYPE_NAMES = {
     "single_choice": "Single choice",

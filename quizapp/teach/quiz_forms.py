@@ -22,7 +22,7 @@ from wtforms import (
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..bank import schema
-from .catalogue_forms import options as choices
+from ..forms import choices
 
 
 class QuizForm(FlaskForm):

@@ -15,11 +15,11 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.utils import secure_filename
 from wtforms import BooleanField, SelectField
 
-from ..answer_forms import _choices as choices
 from ..bank.export import UnknownSource, yaml_file_name
 from ..bank.gift_write import LEFT_OUT_ALWAYS
 from ..bank.problems import Problem
 from ..extensions import db
+from ..forms import choices
 from ..services import uploads
 from ..services.transfer import ImportResult, export_gift, export_yaml
 from ..wording import counted
