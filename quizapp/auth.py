@@ -25,6 +25,7 @@ from .redirects import safe_next
 from .services.accounts import AccountError, authenticate, end_sessions, normalise_username, register
 from .services.personal_data import merge_users
 from .takers import current_guest_id, end_session, start_session
+from .wording import counted
 
 bp = Blueprint("auth", __name__)
 
@@ -138,7 +139,7 @@ def too_many_attempts(_error: RateLimitExceeded) -> tuple[str, int, dict[str, st
     wait = max(1, math.ceil((limit.window.reset_time - now) / 60)) if limit else 15
     message = (
         "There have been too many failed sign-ins to this account or from your network, so signing "
-        f"in is paused for a while. Try again in {wait} minute{'' if wait == 1 else 's'}. Nothing is "
+        f"in is paused for a while. Try again in {counted(wait, 'minute')}. Nothing is "
         "locked for good, and your account and its data are unchanged."
     )
     page = render_template("errors/error.html", title="Too many failed sign-ins", message=message)

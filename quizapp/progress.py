@@ -115,7 +115,7 @@ def until(delta: timedelta) -> str:
     for size, unit in ((86400, "day"), (3600, "hour"), (60, "minute")):
         if seconds >= size:
             count = round(seconds / size)
-            return f"in {count} {unit}{'' if count == 1 else 's'}"
+            return f"in {counted(count, unit)}"
     return "in less than a minute"
 
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from ..wording import counted
 from . import schema
 from .parse import ParsedFile, Path_
 from .problems import Problem
@@ -145,9 +146,9 @@ def _message(item: dict[str, Any], model: type[BaseModel] | None, loc: list[Any]
         return f"{item['msg'].replace('Input should be', 'must be')} (got {given!r})"
     ctx = item.get("ctx", {})
     if kind == "too_short":
-        return f"needs at least {_items(ctx.get('min_length'))}, got {ctx.get('actual_length')}"
+        return f"needs at least {counted(ctx.get('min_length'), 'item')}, got {ctx.get('actual_length')}"
     if kind == "too_long":
-        return f"holds at most {_items(ctx.get('max_length'))}, got {ctx.get('actual_length')}"
+        return f"holds at most {counted(ctx.get('max_length'), 'item')}, got {ctx.get('actual_length')}"
     if kind == "string_too_long":
         return f"is too long: at most {ctx.get('max_length')} characters, got {len(given)}"
     bounds = {
@@ -164,10 +165,6 @@ def _message(item: dict[str, Any], model: type[BaseModel] | None, loc: list[Any]
         if message.startswith(prefix):
             message = message[len(prefix) :]
     return message
-
-
-def _items(count: Any) -> str:
-    return f"{count} item" if count == 1 else f"{count} items"
 
 
 def unknown_key(key: str, allowed: typing.Iterable[str]) -> str:

@@ -20,6 +20,7 @@ from ..bank import schema
 from ..bank.load import content_hash, new_state, record_hash
 from ..bank.messages import record_messages, unknown_section
 from ..models import WEB_ORIGIN, Fact, FactVersion, Source, utcnow
+from ..wording import counted
 from .stale import check_fresh
 
 
@@ -159,7 +160,7 @@ def _sections_in_use(session: Session, source: Source, removed: set[str]) -> lis
     for section in sorted({s for s, _k in used}):
         keys = [k for s, k in used if s == section]
         listed = ", ".join(keys[:5]) + (", …" if len(keys) > 5 else "")
-        count = f"{len(keys)} fact" + ("" if len(keys) == 1 else "s")
+        count = counted(len(keys), "fact")
         verb, them = ("uses", "it") if len(keys) == 1 else ("use", "them")
         messages.append(
             f"section {section!r} cannot be removed: {count} ({listed}) {verb} it; "
