@@ -59,6 +59,10 @@ if str(ROOT) not in sys.path:
 
 QUIZ = "exam"  # the shipped bank's exam: saves store the response (practice locks a page once checked)
 SECRET_KEY = "bench-http-secret-key"
+# Every request sends the same User-Agent, as one browser does: Flask-Login's session
+# protection compares it with the one the guest signed in with, and a mismatch marks the
+# session (re-signing its cookie on every response, since wrk never stores the new one).
+USER_AGENT = "quizapp-bench"
 GOALS = {"question": 0.5, "save": 0.4, "home": 0.5}  # requests/s as a share of /healthz's, at least
 PAGES = {
     "healthz": "(a) /healthz (baseline)",
@@ -83,10 +87,10 @@ end
 
 function init(args)
   local taker = takers[(id - 1) % #takers + 1]
-  cookie = "session=" .. taker[1]
+  headers = {["Cookie"] = "session=" .. taker[1], ["User-Agent"] = "{USER_AGENT}"}
   path = fixed_path or taker[2]
   seq, token, last = nil, nil, nil
-  gets, get_ok, posts, ok, conflict, other = 0, 0, 0, 0, 0, 0
+  gets, get_ok, posts, ok, conflict, other, cookies = 0, 0, 0, 0, 0, 0, 0
 end
 
 local function encode(s)
@@ -97,14 +101,16 @@ function request()
   if mode == "save" and token then
     last = "POST"
     local body = "csrf_token=" .. encode(token) .. "&seq=" .. seq .. "&choice=0&go=save"
-    return wrk.format("POST", path,
-      {["Cookie"] = cookie, ["Content-Type"] = "application/x-www-form-urlencoded"}, body)
+    local post_headers = {["Content-Type"] = "application/x-www-form-urlencoded"}
+    for name, value in pairs(headers) do post_headers[name] = value end
+    return wrk.format("POST", path, post_headers, body)
   end
   last = "GET"
-  return wrk.format("GET", path, {["Cookie"] = cookie})
+  return wrk.format("GET", path, headers)
 end
 
 function response(status, headers, body)
+  if headers["Set-Cookie"] then cookies = cookies + 1 end
   if last == "POST" then
     posts = posts + 1
     if status >= 200 and status < 400 then
@@ -126,15 +132,15 @@ function response(status, headers, body)
 end
 
 function done(summary, latency, requests)
-  local names = {"gets", "get_ok", "posts", "ok", "conflict", "other"}
+  local names = {"gets", "get_ok", "posts", "ok", "conflict", "other", "cookies"}
   local total = {}
   for _, name in ipairs(names) do total[name] = 0 end
   for _, thread in ipairs(threads) do
     for _, name in ipairs(names) do total[name] = total[name] + (thread:get(name) or 0) end
   end
   io.write(string.format(
-    "BENCH gets=%d get_ok=%d posts=%d ok=%d conflict=%d other=%d requests=%d duration_us=%d errors=%d\n",
-    total.gets, total.get_ok, total.posts, total.ok, total.conflict, total.other,
+    "BENCH gets=%d get_ok=%d posts=%d ok=%d conflict=%d other=%d cookies=%d requests=%d duration_us=%d errors=%d\n",
+    total.gets, total.get_ok, total.posts, total.ok, total.conflict, total.other, total.cookies,
     summary.requests, summary.duration,
     summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout))
 end
@@ -245,6 +251,7 @@ def new_taker(base: str) -> Taker:
     """A guest with an open exam attempt, through HTTP: the home page's CSRF token, then start."""
     jar = http.cookiejar.CookieJar()
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    opener.addheaders = [("User-Agent", USER_AGENT)]
 
     def fetch(path: str, data: dict[str, str] | None = None) -> tuple[str, str]:
         body = urllib.parse.urlencode(data).encode() if data is not None else None
@@ -284,6 +291,7 @@ def lua_script(work: Path, takers: list[Taker], mode: str, fixed_path: str | Non
     text = (
         LUA.replace("{TAKERS}", "{" + rows + "}")
         .replace("{MODE}", mode)
+        .replace("{USER_AGENT}", USER_AGENT)
         .replace("{FIXED_PATH}", f'"{fixed_path}"' if fixed_path else "nil")
     )
     script = work / f"bench-{mode}-{(fixed_path or 'page').strip('/') or 'home'}.lua"
@@ -517,6 +525,13 @@ def main(argv: list[str] | None = None) -> int:
             bad = sum(s.counts["gets"] - s.counts["get_ok"] for s in runs)
             if bad:
                 print(f"warning: {PAGES[page]}: {bad} responses were not 2xx/3xx")
+        for page, runs in samples.items():
+            cookies = sum(s.counts["cookies"] for s in runs)
+            if cookies:
+                print(
+                    f"warning: {PAGES[page]}: {cookies} responses set a cookie (a session signed again: "
+                    "work a browser's next request would not cause)"
+                )
         errors = sum(s.counts["errors"] for runs in samples.values() for s in runs)
         if errors:
             print(f"warning: wrk counted {errors} socket errors (connect, read, write, timeout)")
