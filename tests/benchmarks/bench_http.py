@@ -139,7 +139,8 @@ function done(summary, latency, requests)
     for _, name in ipairs(names) do total[name] = total[name] + (thread:get(name) or 0) end
   end
   io.write(string.format(
-    "BENCH gets=%d get_ok=%d posts=%d ok=%d conflict=%d other=%d cookies=%d requests=%d duration_us=%d errors=%d\n",
+    "BENCH gets=%d get_ok=%d posts=%d ok=%d conflict=%d other=%d cookies=%d"
+    .. " requests=%d duration_us=%d errors=%d\n",
     total.gets, total.get_ok, total.posts, total.ok, total.conflict, total.other, total.cookies,
     summary.requests, summary.duration,
     summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout))
