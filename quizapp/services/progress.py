@@ -9,9 +9,9 @@ high: the right answer was just shown). Days are UTC days.
 from __future__ import annotations
 
 import math
-from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
 from weakref import WeakKeyDictionary
 
 from fsrs import Rating, Scheduler
@@ -157,20 +157,27 @@ def score_over_time(session: Session, user_id: int, today: int) -> list[ScorePoi
     if not rows:
         return []
     weekly = (today + 3) // 7 - rows[0][0] < WEEKLY_UP_TO_DAYS // 7
-    buckets: dict[date, list[float]] = defaultdict(lambda: [0, 0.0])
+    buckets: dict[tuple[str, str], list[float]] = {}  # rows come by week, so buckets in order
     for number, answers, credit in rows:
-        monday = day_date(int(number) * 7 - 3)
-        start = monday if weekly else monday.replace(day=1)
-        buckets[start][0] += answers
-        buckets[start][1] += credit
-    points = []
-    for start, (answers, credit) in sorted(buckets.items()):
-        if weekly:
-            short, long = f"{start.day} {start:%b}", f"Week of {start.day} {start:%B %Y}"
-        else:
-            short, long = f"{start:%b %Y}", f"{start:%B %Y}"
-        points.append(ScorePoint(short, long, int(answers), 100 * credit / answers if answers else 0.0))
-    return points
+        totals = buckets.setdefault(_bucket(int(number), weekly), [0, 0.0])
+        totals[0] += answers
+        totals[1] += credit
+    return [
+        ScorePoint(short, long, int(answers), 100 * credit / answers if answers else 0.0)
+        for (short, long), (answers, credit) in buckets.items()
+    ]
+
+
+@lru_cache(maxsize=4096)
+def _bucket(week: int, weekly: bool) -> tuple[str, str]:
+    """The short and long labels of the week numbered `week` (weeks since 1970), or of its month.
+
+    The same few hundred weeks come back for every user: dates and labels are made once.
+    """
+    monday = day_date(week * 7 - 3)
+    if weekly:
+        return f"{monday.day} {monday:%b}", f"Week of {monday.day} {monday:%B %Y}"
+    return f"{monday:%b %Y}", f"{monday:%B %Y}"
 
 
 # --- mastery ---------------------------------------------------------------------------------------------
