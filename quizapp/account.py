@@ -12,7 +12,7 @@ from .passwords import verify_password
 from .permissions import is_signed_in, requires
 from .services import personal_data
 from .services.accounts import AccountError, change_password
-from .takers import end_session, remembered, start_session
+from .takers import end_session, remembered, signed_in_account, start_session
 
 bp = Blueprint("account", __name__, url_prefix="/account")
 
@@ -31,7 +31,7 @@ def password() -> Response | str | tuple[str, int]:
         return render_template("account/password.html", form=form)
     if not form.validate_on_submit():
         return render_template("account/password.html", form=form), 422
-    user = current_user._get_current_object()
+    user = signed_in_account()
     try:
         change_password(db.session, user, form.current_password.data, form.new_password.data)
     except AccountError as error:
@@ -49,7 +49,7 @@ def password() -> Response | str | tuple[str, int]:
 @requires(is_signed_in)
 def delete() -> Response | str | tuple[str, int]:
     form = DeleteAccountForm()
-    user = current_user._get_current_object()
+    user = signed_in_account()
     holdings = personal_data.summary(db.session, user.id)
     if request.method == "GET":
         return render_template("account/delete.html", form=form, holdings=holdings)

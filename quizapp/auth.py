@@ -24,7 +24,7 @@ from .forms import ButtonForm
 from .redirects import safe_next
 from .services.accounts import AccountError, authenticate, end_sessions, normalise_username, register
 from .services.personal_data import merge_users
-from .takers import current_guest_id, end_session, start_session
+from .takers import current_guest_id, end_session, signed_in_account, start_session
 from .wording import counted
 
 bp = Blueprint("auth", __name__)
@@ -125,7 +125,7 @@ def sign_out() -> Response:
     if not ButtonForm().validate_on_submit():
         abort(400, description="The form's security token is missing or has expired.")
     if current_user.is_authenticated:
-        end_sessions(db.session, current_user._get_current_object())
+        end_sessions(db.session, signed_in_account())
         db.session.commit()
         end_session()
         flash("You are signed out.", "info")
