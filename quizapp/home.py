@@ -2,24 +2,28 @@
 
 from __future__ import annotations
 
+import re
+from datetime import datetime
 from functools import lru_cache
+from typing import Any
 
-from flask import Blueprint, redirect, render_template, url_for
-from markupsafe import Markup
+from flask import Blueprint, redirect, render_template, request, url_for
+from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup, escape
 from werkzeug.wrappers import Response
 
 from .extensions import db
-from .forms import ButtonForm, PractiseForm
+from .forms import PractiseForm
 from .models import utcnow
 from .services.attempts import AttemptError, best_scores, open_attempts, start_practice
-from .services.catalogue import Listing, listing
+from .services.catalogue import Listing, QuizEntry, listing
 from .takers import current_user_id, ensure_taker
 
 bp = Blueprint("home", __name__)
 
 
-def practise_form(bank: Listing) -> PractiseForm:
-    form = PractiseForm()
+def practise_form(bank: Listing, **options: Any) -> PractiseForm:
+    form = PractiseForm(**options)
     form.topics.choices = bank.topics
     form.facts.choices = bank.facts
     return form
@@ -33,18 +37,75 @@ def _fact_options(bank: Listing) -> Markup:
     )
 
 
+# Marks left in the rendered listing where each visitor's own values go. Text in the listing is
+# escaped, so no bank text can contain "<?".
+_TOKEN_MARK = Markup("<?quizapp csrf?>")
+_BEST_MARK = re.compile(r"<\?quizapp best (\d+)\?>")
+
+
+def _best_mark(quiz_id: int) -> Markup:
+    return Markup(f"<?quizapp best {int(quiz_id)}?>")
+
+
+QuizStates = tuple[tuple[int, str], ...]  # (quiz id, "open", "opens", "closes" or "closed")
+
+
+def quiz_states(bank: Listing, now: datetime) -> QuizStates:
+    """Whether each quiz is open now, not yet open, open until a date or closed."""
+
+    def state(quiz: QuizEntry) -> str:
+        if quiz.opens_at and now < quiz.opens_at:
+            return "opens"
+        if quiz.closes_at and now >= quiz.closes_at:
+            return "closed"
+        return "closes" if quiz.closes_at else "open"
+
+    return tuple((quiz.id, state(quiz)) for source in bank.sources for quiz in source.quizzes)
+
+
+def _render_listing(bank: Listing, states: QuizStates, practise: PractiseForm) -> str:
+    return render_template(
+        "home/_listing.html",
+        sources=bank.sources,
+        states=dict(states),
+        practise=practise,
+        fact_options=_fact_options(bank),
+        token=_TOKEN_MARK,
+        best_mark=_best_mark,
+    )
+
+
+@lru_cache(maxsize=16)
+def _kept_listing(bank: Listing, states: QuizStates, script_root: str) -> str:
+    """The listing with an empty practise form, rendered once per bank listing, quiz states and
+    mount point (the links in it): the same for every visitor until one of them changes."""
+    return _render_listing(bank, states, practise_form(bank, formdata=None))
+
+
+def _personal(listing: str, best: dict[int, float]) -> Markup:
+    """The listing with this visitor's CSRF token and best scores in their marks."""
+    listing = listing.replace(_TOKEN_MARK, escape(generate_csrf()))
+
+    def best_score(match: re.Match[str]) -> str:
+        score = best.get(int(match.group(1)))
+        return "" if score is None else f" · your best: {score:.0f}%"
+
+    return Markup(_BEST_MARK.sub(best_score, listing))
+
+
 def render_home(bank: Listing | None = None, practise: PractiseForm | None = None) -> str:
+    """The home page; `practise` is a practise form to show again (with what was typed and its errors)."""
     user_id = current_user_id()
     bank = bank or listing(db.session)
+    states = quiz_states(bank, utcnow())
+    if practise is None:
+        shared = _kept_listing(bank, states, request.script_root)
+    else:
+        shared = _render_listing(bank, states, practise)
     return render_template(
         "home.html",
-        sources=bank.sources,
         resumable=open_attempts(db.session, user_id) if user_id else [],
-        best=best_scores(db.session, user_id) if user_id else {},
-        practise=practise or practise_form(bank),
-        start_form=ButtonForm(),
-        fact_options=_fact_options(bank),
-        now=utcnow(),
+        listing=_personal(shared, best_scores(db.session, user_id) if user_id else {}),
     )
 
 

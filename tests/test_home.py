@@ -94,3 +94,23 @@ def test_home_counts_one_question_and_one_fact_in_the_singular(client, runner, t
     html = client.get("/").get_data(as_text=True)
     assert "1 question on 1 fact." in html
     assert "1 questions" not in html and "1 facts" not in html
+
+
+def test_quiz_states_follow_the_clock():
+    """The kept listing is keyed by these states: a quiz opening or closing changes the key."""
+    from datetime import UTC, datetime, timedelta
+
+    from quizapp.home import quiz_states
+    from quizapp.services.catalogue import Listing, QuizEntry, SourceEntry
+
+    noon = datetime(2026, 3, 1, 12, tzinfo=UTC)
+    hour = timedelta(hours=1)
+    quizzes = [
+        QuizEntry(1, "always", "Always", None, "practice", None, 5),
+        QuizEntry(2, "later", "Later", None, "practice", None, 5, opens_at=noon + hour),
+        QuizEntry(3, "until", "Until", None, "practice", None, 5, closes_at=noon + hour),
+        QuizEntry(4, "over", "Over", None, "practice", None, 5, closes_at=noon - hour),
+    ]
+    listing = Listing([SourceEntry("s", "S", "o", "l", 5, 1, quizzes)], [], [])
+    assert quiz_states(listing, noon) == ((1, "open"), (2, "opens"), (3, "closes"), (4, "closed"))
+    assert quiz_states(listing, noon + 2 * hour) == ((1, "open"), (2, "open"), (3, "closed"), (4, "closed"))

@@ -467,6 +467,30 @@ def test_home_lists_quizzes_and_starting_makes_a_guest_and_opens_question_1(brow
     assert db.session.scalar(select(func.count()).select_from(User)) == 1  # the same guest again
 
 
+def test_home_shows_each_visitor_their_own_best_score_and_form_token(browser, loaded, app):
+    """The listing is rendered once for everyone: what is personal must still be each visitor's own."""
+    attempt_id, question = browser.start("exam")
+    browser.submit(question, "/attempts/", question.fields_for("single_choice", "right 0"), go="next")
+    browser.submit(browser.get(f"/attempts/{attempt_id}/finish"), "/finish")
+    score = the_attempt(attempt_id).score / the_attempt(attempt_id).max_score * 100
+    db.session.remove()
+
+    mine = browser.get("/")
+    exam = re.search(r'<li class="quiz" id="quiz-exam">.*?</li>', mine.html, re.S).group(0)
+    assert f"your best: {score:.0f}%" in visible_text(exam) and score > 0
+    assert mine.text.count("your best") == 1  # the other quizzes were not taken
+
+    other = Browser(app.test_client())
+    theirs = other.get("/")
+    assert "your best" not in theirs.text
+    mine_token = mine.form("/quizzes/exam/start").values()["csrf_token"]
+    their_tokens = {f.values()["csrf_token"] for f in theirs.forms}
+    assert len(their_tokens) == 1 and mine_token not in their_tokens  # one token per visitor, in every form
+    assert other.post("/quizzes/exam/start", mine.form("/quizzes/exam/start").values()).status_code == 400
+    response = other.submit(theirs, "/quizzes/practice/start")
+    assert location(response).endswith("/1")  # their own token starts their quiz
+
+
 def test_starting_an_unknown_quiz_is_404(browser, loaded):
     home = browser.get("/")
     data = home.form("/quizzes/practice/start").values()
