@@ -13,7 +13,7 @@ from sqlalchemy import JSON, Float, ForeignKey, Index, Integer, SmallInteger, Un
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .extensions import db
-from .models import Attempt, Timestamp
+from .models import Timestamp
 
 
 class ReviewCard(db.Model):
@@ -70,7 +70,3 @@ class StudyDay(db.Model):
     day: Mapped[int] = mapped_column(Integer, primary_key=True)
     answers: Mapped[int] = mapped_column(Integer)
     credit: Mapped[float] = mapped_column(Float)  # the sum of the answers' fractions
-
-
-# The attempts history pages through a user's attempts, newest first.
-Index("ix_attempts_user_id_started_at", Attempt.user_id, Attempt.started_at)
