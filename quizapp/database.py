@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 
-from flask import Flask, request
+from flask import Flask, g, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session, scoped_session
@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session, scoped_session
 from .extensions import db
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+_READS = "quizapp_read_connection"  # where `read_connection` keeps its connection, in flask.g
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 # Whether transactions begun now may write; outside a read request (commands, tests) they may.
@@ -55,6 +56,7 @@ def init_app(app: Flask) -> None:
 
     @app.teardown_request
     def _writer_transactions(_error: BaseException | None) -> None:
+        end_reads()
         if not _writer.get():
             # End the read here, not only when the app context ends: tests keep one context
             # (and session) across requests, and a read left open would make the next request's
@@ -78,6 +80,39 @@ def reading() -> Iterator[None]:
         _writer.reset(token)
 
 
+def read_connection() -> Connection:
+    """This request's connection for plain reads outside the ORM session (who the user is, a
+    question page): one read-only transaction, so what they read agrees, begun on first use
+    and ended by `begin_write` or at the end of the request. One connection for all of them
+    costs one pool checkout and one BEGIN instead of one each.
+    """
+    connection = g.get(_READS)
+    if connection is None:
+        with reading():
+            connection = db.engine.connect()
+            connection.begin()  # begun here, while `reading()` makes it read-only (see _sqlite_begin)
+        setattr(g, _READS, connection)
+    return connection
+
+
+@contextmanager
+def reads(engine: Engine) -> Iterator[Connection]:
+    """A read-only connection to `engine`: in a request, the request's (`read_connection`);
+    elsewhere (commands, tests) one of its own, for the block only."""
+    if has_request_context() and engine is db.engine:
+        yield read_connection()
+        return
+    with reading(), engine.connect() as connection:
+        yield connection
+
+
+def end_reads() -> None:
+    """End the request's read transaction (see `read_connection`), if it has one."""
+    connection = g.pop(_READS, None)
+    if connection is not None:
+        connection.close()
+
+
 def begin_write(session: Session | scoped_session[Session]) -> None:
     """End a read transaction and make the next one a writer (on SQLite, BEGIN IMMEDIATE).
 
@@ -86,6 +121,7 @@ def begin_write(session: Session | scoped_session[Session]) -> None:
     another transaction may have committed in between. On PostgreSQL a transaction that
     read may write (its row locks wait), so nothing is ended there.
     """
+    end_reads()  # what is read after the write must see it
     if isinstance(session, scoped_session):
         session = session()
     if not _writer.get() and session.in_transaction() and session.get_bind().dialect.name == "sqlite":

@@ -17,7 +17,7 @@ from itsdangerous import BadSignature
 from sqlalchemy import Row, bindparam, select
 from werkzeug.wrappers import Request
 
-from .database import reading
+from .database import reads
 from .extensions import db, login_manager
 from .models import User
 from .services.attempts import new_guest
@@ -73,9 +73,10 @@ def remembered() -> bool:
 class SignedIn(UserMixin):
     """Who this request's session names, as read once per request: plain values, not a row.
 
-    Nearly every page needs only who the user is. Reading those columns on a short read-only
-    connection, outside the ORM session, costs less than half of loading a `User`, and leaves
-    the session untouched on pages that read nothing else through it. A view that changes the
+    Nearly every page needs only who the user is. Reading those columns on the request's
+    read-only connection (`database.read_connection`), outside the ORM session, costs less than
+    half of loading a `User`, and leaves the session untouched on pages that read nothing else
+    through it. A view that changes the
     account loads the row with `signed_in_account()`.
     """
 
@@ -99,7 +100,7 @@ _BY_TOKEN = select(  # built once: cheaper
 
 
 def _load(token: str) -> SignedIn | None:
-    with reading(), db.engine.connect() as connection:
+    with reads(db.engine) as connection:
         row = connection.execute(_BY_TOKEN, {"token": token}).first()
     return SignedIn(row) if row is not None else None
 

@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import Text, bindparam, cast, func, select
 from sqlalchemy.orm import Session
 
-from ..database import reading
+from ..database import reads
 from ..models import Attempt, Fact, QuestionVersion, Quiz, Slot, Source, question_version_facts
 
 VERSIONS_KEPT = 4096
@@ -163,14 +163,14 @@ def page_of(session: Session, attempt_id: int, user_id: int | None, position: in
     """The page at `position` of the attempt if it belongs to `user_id`, in one query; else None.
 
     Only the one slot is read: a page of a long quiz costs what a page of a short one does.
-    It is read on a connection of its own, in a read-only transaction of its own (never
-    queuing for SQLite's write lock, even beside a session that holds it): a request reads
-    its page before it writes anything, and a save writes in a transaction of its own
-    anyway (see quizapp.database).
+    It is read on the request's read-only connection (`database.read_connection`), never
+    queuing for SQLite's write lock, even beside a session that holds it: a request reads its
+    page before it writes anything, and a save writes in a transaction of its own anyway (see
+    quizapp.database).
     """
     if user_id is None:
         return None
-    with reading(), session.get_bind().connect() as conn:
+    with reads(session.get_bind()) as conn:
         row = conn.execute(
             _PAGE, {"attempt_id": attempt_id, "user_id": user_id, "position": position}
         ).one_or_none()
