@@ -92,18 +92,21 @@ _ATTEMPT_ROWS = (
     )
     .where(Attempt.user_id == _USER)
     .order_by(Attempt.started_at.desc(), Attempt.id.desc())
+    # Bound, not literal: a literal LIMIT and OFFSET are written into the SQL on every run.
+    .limit(bindparam("limit"))
+    .offset(bindparam("offset"))
 )
 
 
 def attempts_history(session: Session, user_id: int, page: int = 1, per_page: int = 20) -> HistoryPage:
     """The user's attempts, newest first, one page of them (two statements)."""
     # Statements are built once (module level): building them costs more than running them.
-    total = session.execute(_ATTEMPT_COUNT, {"user_id": user_id}).scalar()
+    # They run on the session's connection, without the ORM's layer: they read plain columns.
+    total = session.connection().execute(_ATTEMPT_COUNT, {"user_id": user_id}).scalar()
     pages = max(1, math.ceil(total / per_page))
     page = min(max(1, page), pages)
-    rows = session.execute(
-        _ATTEMPT_ROWS.limit(per_page).offset((page - 1) * per_page), {"user_id": user_id}
-    ).all()
+    params = {"user_id": user_id, "limit": per_page, "offset": (page - 1) * per_page}
+    rows = session.connection().execute(_ATTEMPT_ROWS, params).all()
     return HistoryPage(
         [
             HistoryRow(
@@ -153,7 +156,8 @@ def score_over_time(session: Session, user_id: int, today: int) -> list[ScorePoi
 
     Weeks (Monday to Sunday) are summed in SQL; months gather the weeks that start in them.
     """
-    rows = session.execute(_WEEKS, {"user_id": user_id, "since": today - CHART_DAYS, "today": today}).all()
+    params = {"user_id": user_id, "since": today - CHART_DAYS, "today": today}
+    rows = session.connection().execute(_WEEKS, params).all()
     if not rows:
         return []
     weekly = (today + 3) // 7 - rows[0][0] < WEEKLY_UP_TO_DAYS // 7
@@ -201,9 +205,10 @@ def mastery(
     database under the bank's state token (see `bank_shape`), so only the user's cards are read.
     """
     shape = bank_shape(session)
+    cards = session.connection().execute(_CARDS, {"user_id": user_id})
     recall = {
         question_id: 0.0 if last_rating == Rating.Again else retrievability(scheduler, stability, last, now)
-        for question_id, stability, last, last_rating in session.execute(_CARDS, {"user_id": user_id})
+        for question_id, stability, last, last_rating in cards
     }
     return mastery_of(shape.facts, recall), mastery_of(shape.topics, recall)
 
@@ -229,7 +234,7 @@ _shapes: WeakKeyDictionary[Engine, tuple[str, BankShape]] = WeakKeyDictionary()
 def bank_shape(session: Session) -> BankShape:
     """The bank's shape, read again only after a load changed the bank (one statement otherwise)."""
     # The token first: what is read after it is at least as new (as in catalogue.listing).
-    token = session.execute(_TOKEN).scalar()
+    token = session.connection().execute(_TOKEN).scalar()
     engine = session.get_bind()
     kept = _shapes.get(engine)
     if token is not None and kept is not None and kept[0] == token:
@@ -354,9 +359,9 @@ def streak(session: Session, user_id: int, today: int) -> Streak:
     """
     params = {"user_id": user_id, "today": today}
     if session.get_bind().dialect.name == "postgresql":
-        last, start = session.execute(_STREAK_BY_RUNS, params).first() or (None, None)
+        last, start = session.connection().execute(_STREAK_BY_RUNS, params).first() or (None, None)
     else:
-        last, start = session.execute(_STREAK, params).one()
+        last, start = session.connection().execute(_STREAK, params).one()
     if last is None or last < today - 1:
         return Streak(0, False)
     return Streak(int(last) - int(start) + 1, last == today)
@@ -398,14 +403,18 @@ def due_counts(
     `held`: the ids of questions a quiz holds back, which no review may show (see held_back.py).
     """
     today = utc_day(now)
-    due_now, due_today, due_week, first = session.execute(
-        _DUE,
-        {
-            "user_id": user_id,
-            "now": now,
-            "end_today": day_start(today + 1),
-            "end_week": day_start(today + 7),
-            "held": sorted(held),
-        },
-    ).one()
+    due_now, due_today, due_week, first = (
+        session.connection()
+        .execute(
+            _DUE,
+            {
+                "user_id": user_id,
+                "now": now,
+                "end_today": day_start(today + 1),
+                "end_week": day_start(today + 7),
+                "held": sorted(held),
+            },
+        )
+        .one()
+    )
     return DueCounts(int(due_now), int(due_today), int(due_week), as_utc(first) if first else None)
