@@ -56,6 +56,7 @@ def index() -> str:
         settings = review.current_settings()
         facts, topics = svc.mastery(db.session, user_id, now, settings.scheduler())
         points = svc.score_over_time(db.session, user_id, today)
+        held = held_back(db.session, now).ids
         context.update(
             history=svc.attempts_history(
                 db.session, user_id, request.args.get("page", 1, type=int), PER_PAGE
@@ -66,7 +67,8 @@ def index() -> str:
             topics=topics,
             weakest=svc.weakest(facts),
             streak=svc.streak(db.session, user_id, today),
-            due=svc.due_counts(db.session, user_id, now, held_back(db.session, now).ids),
+            due=svc.due_counts(db.session, user_id, now, held),
+            held_facts=svc.held_facts(db.session, held),
         )
     return render_template("progress/index.html", **context)
 

@@ -90,6 +90,10 @@ def test_every_practice_path_hides_answers_a_quiz_holds_back(app, runner, tmp_pa
 
     progress = browser.get("/progress")
     pages["progress"] = progress.response
+    # every fact's questions are held back: none is offered for practice, each says why
+    assert "Weakest facts" in progress.text and "Practise this" not in progress.text
+    assert not [f for f in progress.forms if f.action.endswith("/practise")]
+    assert "Not open to practice yet" in progress.text
     for action in ("/practise", "/review"):  # "practise this" and the Review button
         form = next((f for f in progress.forms if f.action.endswith(action)), None)
         if form is not None:

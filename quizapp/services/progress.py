@@ -294,6 +294,14 @@ def mastery_of(groups: list[Group], recall: dict[int, float]) -> list[Mastery]:
     ]
 
 
+def held_facts(session: Session, held: frozenset[int]) -> frozenset[str]:
+    """The keys of the facts whose every active question is in `held` (see held_back.py): they
+    cannot be practised now. No statement when nothing is held back."""
+    if not held:
+        return frozenset()
+    return frozenset(key for key, _, questions in bank_shape(session).facts if held.issuperset(questions))
+
+
 def weakest(facts: list[Mastery], count: int = 5) -> list[Mastery]:
     """The facts the user has practised and knows least."""
     return sorted((f for f in facts if f.seen), key=lambda f: (f.percent, f.key))[:count]
