@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
@@ -25,6 +27,29 @@ def _show_errors(form: Any, errors: dict[str, list[str]]) -> None:
             field.errors = [*field.errors, *messages]
 
 
+@dataclass(frozen=True)
+class _Outcome:
+    saved: bool
+    value: Any = None  # what the write returned, once saved
+    stale: str | None = None  # the message of an edit made on an older version
+
+
+def _save(form: FlaskForm, write: Callable[[], Any]) -> _Outcome:
+    """Run `write` and commit it. On its rule errors roll back and show them beside the form's
+    fields; on a stale edit roll back and name the current version in the form (see `_stale`)."""
+    try:
+        value = write()
+    except edits.EditErrors as error:
+        db.session.rollback()
+        _show_errors(form, error.errors)
+        return _Outcome(False)
+    except stale.StaleEdit as error:
+        db.session.rollback()
+        return _Outcome(False, stale=_stale(form, error))
+    db.session.commit()
+    return _Outcome(True, value)
+
+
 def _source_values(form: SourceForm) -> edits.SourceValues:
     return edits.SourceValues(
         form.key.data or "",
@@ -39,14 +64,9 @@ def _source_values(form: SourceForm) -> edits.SourceValues:
 def new_source() -> Any:
     form = SourceForm()
     if form.validate_on_submit():
-        try:
-            source = edits.create_source(db.session, _source_values(form))
-        except edits.EditErrors as error:
-            db.session.rollback()
-            _show_errors(form, error.errors)
-        else:
-            db.session.commit()
-            flash(f"Source {source.key} is saved.", "info")
+        outcome = _save(form, lambda: edits.create_source(db.session, _source_values(form)))
+        if outcome.saved:
+            flash(f"Source {outcome.value.key} is saved.", "info")
             return redirect(url_for("teach.sources"))
     return render_template("teach/source_form.html", form=form, source=None), _status(form)
 
@@ -66,7 +86,7 @@ def edit_source(source_id: int) -> Any:
         }
     )
     del form.key
-    message = None
+    outcome = _Outcome(False)
     if form.validate_on_submit():
         values = edits.SourceValues(
             source.key,
@@ -75,22 +95,13 @@ def edit_source(source_id: int) -> Any:
             form.licence.data or "",
             form.sections.data or "",
         )
-        try:
-            edits.update_source(
-                db.session, source_id, values, opened=stale.opened_version(form.opened_version.data)
-            )
-        except edits.EditErrors as error:
-            db.session.rollback()
-            _show_errors(form, error.errors)
-        except stale.StaleEdit as error:
-            db.session.rollback()
-            message = _stale(form, error)
-        else:
-            db.session.commit()
+        opened = stale.opened_version(form.opened_version.data)
+        outcome = _save(form, lambda: edits.update_source(db.session, source_id, values, opened=opened))
+        if outcome.saved:
             flash(f"Source {source.key} is saved.", "info")
             return redirect(url_for("teach.sources"))
-    page = render_template("teach/source_form.html", form=form, source=source, stale=message)
-    return page, 409 if message else _status(form)
+    page = render_template("teach/source_form.html", form=form, source=source, stale=outcome.stale)
+    return page, 409 if outcome.stale else _status(form)
 
 
 def _status(form: FlaskForm) -> int:
@@ -116,14 +127,9 @@ def new_fact() -> Any:
     _section_choices(form, source)
     if form.validate_on_submit():
         values = edits.FactValues(form.key.data or "", form.section.data or "", form.statement.data or "")
-        try:
-            fact = edits.create_fact(db.session, source.id, values)
-        except edits.EditErrors as error:
-            db.session.rollback()
-            _show_errors(form, error.errors)
-        else:
-            db.session.commit()
-            flash(f"Fact {fact.key} is saved.", "info")
+        outcome = _save(form, lambda: edits.create_fact(db.session, source.id, values))
+        if outcome.saved:
+            flash(f"Fact {outcome.value.key} is saved.", "info")
             return redirect(url_for("teach.facts", source=source.key, status="all"))
     return render_template("teach/fact_form.html", form=form, source=source, fact=None), _status(form)
 
@@ -136,24 +142,17 @@ def edit_fact(fact_id: int) -> Any:
     form = FactForm(data=None if request.method == "POST" else initial)
     del form.key
     _section_choices(form, source)
-    message = None
+    outcome = _Outcome(False)
     if form.validate_on_submit():
         values = edits.FactValues(fact.key, form.section.data or "", form.statement.data or "")
         opened = stale.opened_version(form.opened_version.data)
-        try:
-            _fact, changed = edits.update_fact(db.session, fact_id, values, opened=opened)
-        except edits.EditErrors as error:
-            db.session.rollback()
-            _show_errors(form, error.errors)
-        except stale.StaleEdit as error:
-            db.session.rollback()
-            message = _stale(form, error)
-        else:
-            db.session.commit()
+        outcome = _save(form, lambda: edits.update_fact(db.session, fact_id, values, opened=opened))
+        if outcome.saved:
+            _fact, changed = outcome.value
             flash(f"Fact {fact.key} is saved." if changed else f"Nothing changed in fact {fact.key}.", "info")
             return redirect(url_for("teach.facts", source=source.key, status="all"))
-    page = render_template("teach/fact_form.html", form=form, source=source, fact=fact, stale=message)
-    return page, 409 if message else _status(form)
+    page = render_template("teach/fact_form.html", form=form, source=source, fact=fact, stale=outcome.stale)
+    return page, 409 if outcome.stale else _status(form)
 
 
 def _stale(form: FlaskForm, error: stale.StaleEdit) -> str:
