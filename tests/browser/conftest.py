@@ -210,18 +210,16 @@ def live_server(browser: Browser, tmp_path_factory: pytest.TempPathFactory) -> I
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
     log = folder / "gunicorn.log"
+    with gunicorn(env, folder, port, log):
+        yield LiveServer(url=url, database=database, log=log, clock_file=folder / "clock-offset")
+
+
+@contextlib.contextmanager
+def gunicorn(env: dict[str, str], folder: Path, port: int, log: Path) -> Iterator[subprocess.Popen]:
+    """The app under gunicorn (2 workers) on `port`, answering /healthz, until the block ends."""
     with log.open("w") as log_file:
         process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "--workers",
-                "2",
-                "--bind",
-                f"127.0.0.1:{port}",
-                "quizapp.wsgi:app",
-            ],
+            [sys.executable, "-m", "gunicorn", "-w", "2", "-b", f"127.0.0.1:{port}", "quizapp.wsgi:app"],
             env=env,
             cwd=folder,
             stdout=log_file,
@@ -229,8 +227,8 @@ def live_server(browser: Browser, tmp_path_factory: pytest.TempPathFactory) -> I
             start_new_session=True,  # its own process group, so that the workers die with it
         )
     try:
-        _wait_until_healthy(url, process, log)
-        yield LiveServer(url=url, database=database, log=log, clock_file=folder / "clock-offset")
+        _wait_until_healthy(f"http://127.0.0.1:{port}", process, log)
+        yield process
     finally:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGTERM)

@@ -13,13 +13,11 @@ expect: `shown`, `facts`) and a module like test_xss_forms.py whose `saver` name
 
 from __future__ import annotations
 
-import contextlib
 import html
 import itertools
 import json
 import os
 import re
-import signal
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
@@ -33,7 +31,7 @@ from quizapp.bank.gift_write import escape as gift_escape
 from quizapp.config import TEST_PASSWORD_HASH
 
 from ..factories import bank, write_bank
-from .conftest import Browsing, LiveServer, _free_port, _wait_until_healthy
+from .conftest import Browsing, LiveServer, _free_port, gunicorn
 from .xss_forms import save_through_forms
 
 if TYPE_CHECKING:
@@ -220,32 +218,9 @@ def site(saver: str, browser: Browser, tmp_path_factory: pytest.TempPathFactory)
     site.run(
         "user", "create", TEACHER, "--role", "teacher", "--password-stdin", stdin=TEACHER_PASSWORD + "\n"
     )
-    with server.log.open("w") as log:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "--workers",
-                "2",
-                "--bind",
-                f"127.0.0.1:{port}",
-                "quizapp.wsgi:app",
-            ],
-            env=env,
-            cwd=folder,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    try:
-        _wait_until_healthy(server.url, process, server.log)
+    with gunicorn(env, folder, port, server.log):
         SAVERS[saver](site)
         yield site
-    finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=10)
 
 
 @pytest.fixture
