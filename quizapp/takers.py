@@ -76,8 +76,7 @@ class SignedIn(UserMixin):
     Nearly every page needs only who the user is. Reading those columns on the request's
     read-only connection (`database.read_connection`), outside the ORM session, costs less than
     half of loading a `User`, and leaves the session untouched on pages that read nothing else
-    through it. A view that changes the
-    account loads the row with `signed_in_account()`.
+    through it. A view that changes the account loads the row with `signed_in_account()`.
     """
 
     __slots__ = ("email", "id", "is_guest", "role", "session_token", "username")

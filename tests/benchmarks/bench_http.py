@@ -526,7 +526,7 @@ def main(argv: list[str] | None = None) -> int:
             bad = sum(s.counts["gets"] - s.counts["get_ok"] for s in runs)
             if bad:
                 print(f"warning: {PAGES[page]}: {bad} responses were not 2xx/3xx")
-        for page, runs in samples.items():
+        for page, runs in samples.items():  # the save's POSTs too
             cookies = sum(s.counts["cookies"] for s in runs)
             if cookies:
                 print(
