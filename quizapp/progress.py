@@ -54,7 +54,8 @@ def index() -> str:
     context: dict = {"now": now, "user_id": user_id}
     if user_id is not None:
         settings = review.current_settings()
-        facts, topics = svc.mastery(db.session, user_id, now, settings.scheduler())
+        shape = svc.bank_shape(db.session)
+        facts, topics = svc.mastery(db.session, user_id, now, settings.scheduler(), shape)
         points = svc.score_over_time(db.session, user_id, today)
         held = held_back(db.session, now).ids
         context.update(
@@ -68,7 +69,7 @@ def index() -> str:
             weakest=svc.weakest(facts),
             streak=svc.streak(db.session, user_id, today),
             due=svc.due_counts(db.session, user_id, now, held),
-            held_facts=svc.held_facts(db.session, held),
+            held_facts=svc.held_facts(shape, held),
         )
     return render_template("progress/index.html", **context)
 

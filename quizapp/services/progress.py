@@ -198,14 +198,14 @@ class Mastery:
 
 
 def mastery(
-    session: Session, user_id: int, now: datetime, scheduler: Scheduler
+    session: Session, user_id: int, now: datetime, scheduler: Scheduler, shape: BankShape | None = None
 ) -> tuple[list[Mastery], list[Mastery]]:
     """Mastery of every active fact and topic with active questions (two statements).
 
     Which questions a fact or topic has depends on the bank only: it is kept per process and
     database under the bank's state token (see `bank_shape`), so only the user's cards are read.
     """
-    shape = bank_shape(session)
+    shape = shape or bank_shape(session)
     cards = session.connection().execute(_CARDS, {"user_id": user_id})
     recall = {
         question_id: 0.0 if last_rating == Rating.Again else retrievability(scheduler, stability, last, now)
@@ -295,12 +295,10 @@ def mastery_of(groups: list[Group], recall: dict[int, float]) -> list[Mastery]:
     ]
 
 
-def held_facts(session: Session, held: frozenset[int]) -> frozenset[str]:
+def held_facts(shape: BankShape, held: frozenset[int]) -> frozenset[str]:
     """The keys of the facts whose every active question is in `held` (see held_back.py): they
-    cannot be practised now. No statement when nothing is held back."""
-    if not held:
-        return frozenset()
-    return frozenset(key for key, _, questions in bank_shape(session).facts if held.issuperset(questions))
+    cannot be practised now."""
+    return frozenset(key for key, _, questions in shape.facts if held and held.issuperset(questions))
 
 
 def weakest(facts: list[Mastery], count: int = 5) -> list[Mastery]:

@@ -26,6 +26,7 @@ from wtforms import (
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..forms import choices
+from ..wording import counted
 
 TYPE_NAMES = {
     "single_choice": "Single choice",
@@ -138,7 +139,8 @@ def change_rows(form: QuestionForm, go: str) -> bool:
         if len(rows.entries) < MAX_ROWS:
             rows.append_entry()
         else:
-            form.errors_at.setdefault(rows.name, []).append(f"At most {MAX_ROWS} {ROW_NAMES[parts[1]]}s.")
+            limit = f"At most {counted(MAX_ROWS, ROW_NAMES[parts[1]])}."
+            form.errors_at.setdefault(rows.name, []).append(limit)
         return True
     if parts[0] == "remove" and len(parts) == 3 and parts[2].isdigit():
         kept = [entry.data for i, entry in enumerate(rows.entries) if i != int(parts[2])]
