@@ -10,6 +10,7 @@ from quizapp.bank import check_paths
 from quizapp.bank.schema import QUESTION_TYPES
 from quizapp.bank.selection import selects
 from quizapp.config import resource_dir
+from quizapp.grading import grade
 
 CHRONOLOGY_YEARS = ["2005", "2010", "2012", "2013", "2014"]
 
@@ -114,3 +115,23 @@ def test_quizzes_cover_each_section_the_whole_article_an_exam_and_a_quick_start(
         return quiz.count or len([q for q in bank_file.questions if selects(quiz.select, q)])
 
     assert any(size(q) <= 5 for q in quizzes if q.mode == "practice")
+
+
+# A near miss within the typo tolerance that means something else must not be accepted: the
+# bank turns the tolerance off there. Each case: (question, response, right?).
+NEAR_MISSES = [
+    ("q-ir-trend-cloze", {"blanks": ["stoppable", "prosper", "perish"]}, False),  # the opposite
+    ("q-ir-trend-cloze", {"blanks": ["Unstoppable", "prosper", "perish"]}, True),
+    ("q-us-scs-sa", {"text": "Southwest Asia"}, False),  # another region
+    ("q-us-scs-sa", {"text": "Southwest Asian countries"}, False),
+    ("q-us-scs-sa", {"text": "South-East Asian countries"}, True),
+    ("q-us-scs-sa", {"text": "south east asia"}, True),
+]
+
+
+@pytest.mark.parametrize(("question_id", "response", "right"), NEAR_MISSES)
+def test_a_near_miss_that_means_something_else_is_wrong(shipped, question_id, response, right):
+    _, bank_file = shipped
+    [question] = [q for q in bank_file.questions if q.id == question_id]
+    graded = grade(question.type, question.model_dump(mode="json"), response)
+    assert (graded.fraction == 1.0) is right, graded
