@@ -13,7 +13,8 @@ Scoring rules
   and so is a minus sign or a point starting a number ("3.14" is not "314", "-5" is not "5").
   A spelling slip is accepted, with a note, when the question allows it: one wrong, missing or
   extra letter for answers of 5 letters or more, two for 10 or more; never when the answer or
-  the response holds a digit ("2006" is not "2005").
+  the response holds a digit ("2006" is not "2005"), and never when a word gains or loses its
+  first letters ("stoppable" is not "unstoppable", "complete" is not "incomplete").
 * Numeric: type a number such as 2013, -3, 0.5, .5, 1e3 or 12,345.6 (a comma may only group
   thousands; decimals take a point); the question's unit may follow it. The answer is right
   within the tolerance or the range, bounds included.
@@ -175,6 +176,16 @@ def _typo_limit(key: str) -> int:
     return 2 if letters >= 10 else 1 if letters >= 5 else 0
 
 
+def _changes_a_prefix(typed: str, key: str) -> bool:
+    """Whether a word of one is a word of the other with two or more letters put before it: a
+    prefix such as un- or in- changes the meaning, it is not a slip."""
+    typed_words, key_words = typed.split(), key.split()
+    return len(typed_words) == len(key_words) and any(
+        abs(len(a) - len(b)) >= 2 and (a.endswith(b) or b.endswith(a))
+        for a, b in zip(typed_words, key_words, strict=True)
+    )
+
+
 def _match_text(text: str, answers: list[str], settings: Data) -> tuple[bool, str | None]:
     """Whether text matches one of the answers, and the answer it misspelt if it was a near miss."""
     sensitivity = (bool(settings.get("case_sensitive")), bool(settings.get("accent_sensitive")))
@@ -189,7 +200,7 @@ def _match_text(text: str, answers: list[str], settings: Data) -> tuple[bool, st
     best: tuple[int, str] | None = None
     for answer, key in keyed:
         limit = _typo_limit(key)
-        if not limit:
+        if not limit or _changes_a_prefix(typed, key):
             continue
         distance = _distance(typed, key, limit)
         if distance <= limit and (best is None or distance < best[0]):

@@ -299,6 +299,9 @@ def test_short_answer_near_miss(answers: list[str], text: str, misspelt: str | N
         (["2005"], "2006"),  # digits: exact only
         (["Apollo 11"], "Apollo 12"),
         (["Henry"], "Henr7"),  # a digit in the response: exact only
+        (["unstoppable"], "stoppable"),  # a prefix dropped: the opposite, not a slip
+        (["incomplete data"], "complete data"),
+        (["successful"], "unsuccessful"),  # a prefix added
     ],
 )
 def test_short_answer_not_a_near_miss(answers: list[str], text: str) -> None:
