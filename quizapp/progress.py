@@ -56,6 +56,7 @@ def index() -> str:
         settings = review.current_settings()
         shape = svc.bank_shape(db.session)
         facts, topics = svc.mastery(db.session, user_id, now, settings.scheduler(), shape)
+        facts = svc.shown_facts(facts, shape)
         points = svc.score_over_time(db.session, user_id, today)
         held = held_back(db.session, now).ids
         context.update(

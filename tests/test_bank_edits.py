@@ -15,8 +15,10 @@ from quizapp.models import WEB_ORIGIN, Fact, FactVersion, Source
 from quizapp.services import bank_edits as edits
 
 from .factories import bank, write_bank
-from .test_taking import Page, load, location
+from .test_accounts import sign_in
+from .test_taking import Browser, Page, load, location
 from .test_teach_catalogue import teacher
+from .test_web_import import make_user
 
 
 def error_of(page: Page, field: str) -> str:
@@ -205,3 +207,22 @@ def test_the_web_forms_and_quizapp_check_give_the_same_messages(app):
             edits.create_fact(db.session, source.id, values)
         assert raised.value.errors[name][0] in messages
     db.session.rollback()
+
+
+def test_a_drafted_fact_is_not_shown_to_students_until_a_teacher_saves_it(app, runner, loaded_bank):
+    """An import drafts a fact from its question's right answer: no student reads it unearned."""
+    make_user(runner, "sam", "student")
+    student = Browser(app.test_client())
+    sign_in(student, "sam")
+    student.submit(student.get("/"), "/practise", {"topics": [], "facts": ["f1"], "count": "1"})
+    assert "Statement of f1." in student.get("/progress").text  # the control: other facts show
+    for path in ("/", "/progress"):
+        assert "Statement of f2." not in student.get(path).text, path
+
+    browser = teacher(app, runner)
+    draft = fact_row("f2")
+    page = browser.get(f"/teach/facts/{draft.id}/edit")
+    browser.submit(page, f"/teach/facts/{draft.id}/edit", {"statement": "Statement of f2."})
+    assert not fact_row("f2").draft
+    for path in ("/", "/progress"):
+        assert "Statement of f2." in student.get(path).text, path

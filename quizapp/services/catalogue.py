@@ -195,7 +195,10 @@ def listing(session: Session) -> Listing:
         [
             (key, statement)
             for key, statement in session.execute(
-                select(Fact.key, Fact.statement).where(Fact.retired_at.is_(None)).order_by(Fact.id)
+                # A fact an import drafted states its question's answer until a teacher reviews it.
+                select(Fact.key, Fact.statement)
+                .where(Fact.retired_at.is_(None), Fact.draft.is_(False))
+                .order_by(Fact.id)
             )
         ],
         holdings(session, questions),

@@ -219,10 +219,12 @@ Group = tuple[str, str, tuple[int, ...]]  # key, title, active question ids
 
 @dataclass(frozen=True)
 class BankShape:
-    """The active questions of each active fact (in bank order) and of each topic (by title)."""
+    """The active questions of each active fact (in bank order) and of each topic (by title),
+    and the keys of the facts an import drafted (their statements give the answer away)."""
 
     facts: list[Group]
     topics: list[Group]
+    drafts: frozenset[str] = frozenset()
 
 
 _CARDS = select(
@@ -262,7 +264,9 @@ def bank_shape(session: Session) -> BankShape:
         .join(current, current.c.version_id == question_version_topics.c.question_version_id)
         .order_by(Topic.title)
     ).all()
-    shape = BankShape(grouped(facts), grouped(topics))
+    drafted = select(Fact.key).where(Fact.draft.is_(True), Fact.retired_at.is_(None))
+    drafts = frozenset(session.scalars(drafted))
+    shape = BankShape(grouped(facts), grouped(topics), drafts)
     if token is not None:
         _shapes[engine] = (token, shape)
     return shape
@@ -299,6 +303,11 @@ def held_facts(shape: BankShape, held: frozenset[int]) -> frozenset[str]:
     """The keys of the facts whose every active question is in `held` (see held_back.py): they
     cannot be practised now."""
     return frozenset(key for key, _, questions in shape.facts if held and held.issuperset(questions))
+
+
+def shown_facts(facts: list[Mastery], shape: BankShape) -> list[Mastery]:
+    """The facts a user may read: a drafted one only once they have answered one of its questions."""
+    return [f for f in facts if f.seen or f.key not in shape.drafts]
 
 
 def weakest(facts: list[Mastery], count: int = 5) -> list[Mastery]:
