@@ -217,6 +217,24 @@ def response_from(form: AnswerForm) -> dict[str, Any] | None:
     raise KeyError(qtype)
 
 
+def unanswered_parts(form: AnswerForm, response: dict[str, Any] | None) -> tuple[str, int, int] | None:
+    """For a response that leaves some of its parts empty (cloze blanks, matching pairs): the
+    name of the first empty field, how many are empty and how many there are; else None."""
+    if response is None:
+        return None
+    if form.qtype == "cloze":
+        names = [f"blank_{i}" for i in range(len(response["blanks"]))]
+        empty = [not blank for blank in response["blanks"]]
+    elif form.qtype == "matching":
+        names = [f"match_{d}" for d in range(len(form.layout["lefts"]))]
+        empty = [not form[name].data for name in names]
+    else:
+        return None
+    if not any(empty):
+        return None
+    return names[empty.index(True)], sum(empty), len(empty)
+
+
 def _field_error(form: AnswerForm, name: str, message: str) -> ValidationError:
     form[name].errors = [*form[name].errors, message]
     error = ValidationError(message)

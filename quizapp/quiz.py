@@ -9,7 +9,7 @@ from werkzeug.wrappers import Response
 from wtforms.validators import ValidationError
 
 from . import database, grading
-from .answer_forms import build_form, initial_values, response_from
+from .answer_forms import build_form, initial_values, response_from, unanswered_parts
 from .extensions import db
 from .forms import ButtonForm
 from .models import Attempt, QuestionVersion, Quiz, utcnow
@@ -19,6 +19,7 @@ from .services import attempts as svc
 from .services import review as reviewing
 from .services.held_back import HELD_NOTE, held_back
 from .takers import current_user_id, ensure_taker
+from .wording import counted
 
 bp = Blueprint("quiz", __name__)
 
@@ -60,6 +61,9 @@ def _close_at_deadline(attempt: Attempt | pages.AttemptView) -> None:
     database.begin_write(db.session)
     answering.close(db.session, attempt.id, finished_at=svc.as_utc(attempt.deadline))
     db.session.commit()
+
+
+CHECK_ANYWAY = "check-anyway"  # the button offered when a checked answer leaves parts empty
 
 
 @bp.route("/attempts/<int:attempt_id>/<int:position>", methods=["GET", "POST"])
@@ -137,9 +141,19 @@ def _save(page: pages.Page) -> Response | tuple[str, int]:
         return _stale(attempt, slot)
     try:
         response = None if locked else response_from(form)
-        if response is None and action == "check" and not locked:
+        if response is None and action in ("check", CHECK_ANYWAY) and not locked:
             form.answer_fields()[0].errors = ["Choose or type an answer before checking it."]
             return _render_question(page, form, locked), 422
+        gaps = None if locked or action != "check" else unanswered_parts(form, response)
+        if gaps is not None:  # a checked answer is final: Enter in the first blank must not end it
+            name, empty, total = gaps
+            parts = "blank" if version.type == "cloze" else "pair"
+            anyway = "Save anyway" if attempt.feedback == "after_submit" else "Check anyway"
+            form[name].errors = [
+                f"{empty} of {counted(total, parts)} {'is' if empty == 1 else 'are'} still empty. Fill "
+                f"{'it' if empty == 1 else 'them'} in, or press “{anyway}”: a checked answer is final."
+            ]
+            return _render_question(page, form, locked, check_anyway=anyway), 422
         database.begin_write(db.session)
         if not locked:
             answering.save_response(db.session, attempt, slot, sequence, response)
@@ -164,7 +178,9 @@ def _save(page: pages.Page) -> Response | tuple[str, int]:
     if action == "summary" or (action == "next" and position == last):
         return redirect(url_for("quiz.summary", attempt_id=attempt_id))
     target = {"next": position + 1, "prev": position - 1}.get(action, position)
-    return redirect(url_for("quiz.question", attempt_id=attempt_id, position=target))
+    # After a check, land on its feedback (browsers scroll there and Tab goes on from there).
+    anchor = f"feedback-{position}" if action in ("check", CHECK_ANYWAY) and not locked else None
+    return redirect(url_for("quiz.question", attempt_id=attempt_id, position=target, _anchor=anchor))
 
 
 def _stale(attempt: pages.AttemptView, slot: pages.SlotView) -> tuple[str, int]:
@@ -178,7 +194,7 @@ def _stale(attempt: pages.AttemptView, slot: pages.SlotView) -> tuple[str, int]:
     ), 409
 
 
-def _render_question(page: pages.Page, form: Any, locked: bool) -> str:
+def _render_question(page: pages.Page, form: Any, locked: bool, check_anyway: str | None = None) -> str:
     attempt, slot = page.attempt, page.slot
     version = slot.version
     feedback = None
@@ -198,6 +214,7 @@ def _render_question(page: pages.Page, form: Any, locked: bool) -> str:
         feedback=feedback,
         feedback_later=locked and not at_once,
         total=page.total,
+        check_anyway=check_anyway,
         cloze=cloze_parts(version.data["text"]) if version.type == "cloze" else None,
     )
 

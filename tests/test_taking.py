@@ -621,7 +621,8 @@ def test_practice_right_and_wrong_for_every_type(browser, loaded, qid):
     position, qtype = int(qid[1:]), TYPES[qid]
     right_id, _ = browser.start("practice")
     response = browser.answer(right_id, position, qtype, RIGHT[qid])
-    assert response.status_code == 302 and location(response) == f"/attempts/{right_id}/{position}"
+    assert response.status_code == 302
+    assert location(response) == f"/attempts/{right_id}/{position}#feedback-{position}"  # lands on it
     text = _check_feedback(browser.follow(response), qid, "Right")
     if qid == "q1":
         assert "Yes." in text  # the chosen option's own feedback
@@ -1084,3 +1085,35 @@ def test_starting_a_quiz_again_resumes_the_unfinished_attempt(browser, runner, t
     home = browser.get("/")
     again = browser.submit(home, "/quizzes/practice/start")
     assert location(again) == f"/attempts/{first_id}/3"
+
+
+@pytest.mark.parametrize(("qid", "answer", "empty"), [("q8", ["gap 7", "Choose"], "blank_1"), ("q7", {}, None)])
+def test_checking_an_answer_with_empty_parts_asks_first(browser, loaded, snapshot, qid, answer, empty):
+    """A checked practice answer is final, so Enter in the first blank must not end the question."""
+    position, qtype = int(qid[1:]), TYPES[qid]
+    attempt_id, _ = browser.start("practice")
+    page = browser.get(f"/attempts/{attempt_id}/{position}")
+    if qid == "q7":  # one pair matched of three
+        first = page.answer_controls()[0]
+        fields = {first.name: first.options[1][0]}
+        empty = page.answer_controls()[1].name
+    else:
+        fields = page.fields_for(qtype, answer)
+    before = snapshot()
+    response = browser.submit(page, "/attempts/", fields, go="check")
+    assert response.status_code == 422
+    again = Page(response)
+    parts = "blanks" if qid == "q8" else "pairs"
+    assert re.search(rf'id="{empty}-error">\d of \d {parts} (is|are) still empty', again.html), again.text
+    assert 'value="check-anyway"' in again.html
+    assert snapshot() == before  # nothing saved, nothing graded
+    shown = {  # what the re-rendered controls hold: a select's chosen option, a text box's value
+        c.name: next((v for v, _t, chosen in c.options if chosen), "") if c.tag == "select" else c.value
+        for c in again.answer_controls()
+    }
+    assert {name: shown[name] for name in fields} == fields  # what was chosen or typed is kept
+
+    response = browser.submit(again, "/attempts/", go="check-anyway")
+    assert location(response) == f"/attempts/{attempt_id}/{position}#feedback-{position}"
+    assert "Your answer" in _feedback(browser.follow(response))  # checked as it was
+    assert slot_of(attempt_id, position).fraction < 1
