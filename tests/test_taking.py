@@ -1087,7 +1087,9 @@ def test_starting_a_quiz_again_resumes_the_unfinished_attempt(browser, runner, t
     assert location(again) == f"/attempts/{first_id}/3"
 
 
-@pytest.mark.parametrize(("qid", "answer", "empty"), [("q8", ["gap 7", "Choose"], "blank_1"), ("q7", {}, None)])
+@pytest.mark.parametrize(
+    ("qid", "answer", "empty"), [("q8", ["gap 7", "Choose"], "blank_1"), ("q7", {}, None)]
+)
 def test_checking_an_answer_with_empty_parts_asks_first(browser, loaded, snapshot, qid, answer, empty):
     """A checked practice answer is final, so Enter in the first blank must not end the question."""
     position, qtype = int(qid[1:]), TYPES[qid]
