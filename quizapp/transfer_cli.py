@@ -92,8 +92,10 @@ def import_command(
     if result.errors:
         for problem in result.errors:
             click.echo(_line(problem), err=True)
+        if result.more_errors:
+            click.echo(f"... and {counted(result.more_errors, 'more error')}, not listed", err=True)
         click.echo(
-            f"nothing imported: {counted(len(result.errors), 'error')} in {result.path}; "
+            f"nothing imported: {counted(result.error_count, 'error')} in {result.path}; "
             "the database is as it was",
             err=True,
         )

@@ -256,3 +256,81 @@ def test_export_gift_lists_what_it_cannot_express(runner, tmp_path):
     out = invoke(runner, "export", "--format", "gift", "-o", str(tmp_path / "bank.gift"))
     assert (tmp_path / "bank.gift").read_text(encoding="utf-8") == result.stdout
     assert out.exit_code == 0
+
+
+WEEKS = """\
+$CATEGORY: $course$/top/Week 1
+
+::Q1:: Capital of France?{=Paris ~Lyon ~Nice}
+
+$CATEGORY: $course$/top/Week 2
+
+::Q1:: Largest planet?{=Jupiter ~Mars ~Venus}
+
+$CATEGORY: $course$/top/Week 3
+
+::Q1:: Smallest prime?{=2 ~1 ~3}
+
+Which is a mammal?{=Whale ~Shark ~Trout}
+
+Which is a mammal?{=Bat ~Eagle ~Salmon}
+"""
+
+
+def prompts_by_key() -> dict[str, str]:
+    rows = db.session.execute(
+        select(Question.key, QuestionVersion.prompt)
+        .join(QuestionVersion, QuestionVersion.question_id == Question.id)
+        .where(QuestionVersion.number == Question.version, Question.retired_at.is_(None))
+    )
+    return dict(rows.all())
+
+
+def test_repeated_titles_and_prompts_keep_their_ids_when_others_leave_the_file(runner, tmp_path):
+    """Moodle's "Q1" in every week: an id must stay with its question, or a re-import would move
+    one question's history onto another."""
+    path = tmp_path / "weeks.gift"
+    path.write_text(WEEKS, encoding="utf-8")
+    assert invoke(runner, "import", str(path)).exit_code == 0
+    first = prompts_by_key()
+    assert {first[k] for k in ("week-1-q1", "week-2-q1", "week-3-q1")} == {
+        "Capital of France?",
+        "Largest planet?",
+        "Smallest prime?",
+    }
+    assert sorted(first.values()).count("Which is a mammal?") == 2
+
+    # Week 1 and the first mammal question leave the file: the rest keep their ids, unchanged.
+    path.write_text(
+        WEEKS.split("$CATEGORY: $course$/top/Week 2")[0].split("\n\n")[0]
+        + "\n\n$CATEGORY: $course$/top/Week 2"
+        + WEEKS.split("$CATEGORY: $course$/top/Week 2")[1].replace(
+            "Which is a mammal?{=Whale ~Shark ~Trout}\n", ""
+        ),
+        encoding="utf-8",
+    )
+    result = invoke(runner, "import", str(path))
+    assert "0 added, 0 changed, 3 unchanged, 2 retired" in result.stdout, result.stdout
+    after = prompts_by_key()
+    assert after == {k: v for k, v in first.items() if k in after}
+    assert "week-1-q1" not in after and len(after) == 3
+
+    # What repeats in one category with one title is numbered, never prefixed.
+    path = tmp_path / "same.gift"
+    path.write_text("\n\n".join(f"::Same:: Is {n} even?{{{'T' if n % 2 == 0 else 'F'}}}" for n in range(30)))
+    assert invoke(runner, "import", str(path)).exit_code == 0
+    same = [k for k in prompts_by_key() if k == "same" or k.startswith("same-")]
+    assert sorted(same) == sorted(["same", *(f"same-{n}" for n in range(2, 31))])
+
+
+def test_a_file_of_one_mistake_repeated_lists_a_hundred_and_counts_the_rest(runner, snapshot, tmp_path):
+    path = tmp_path / "tildes.gift"
+    path.write_text("::t:: Which?{" + "~" * 500 + "}\n", encoding="utf-8")
+    before = snapshot()
+    result = invoke(runner, "import", str(path))
+    assert result.exit_code != 0
+    listed = [line for line in result.output.splitlines() if line.endswith("question 't': an empty answer")]
+    assert len(listed) == 100
+    assert "... and 400 more errors, not listed" in result.output
+    assert "nothing imported: 500 errors in" in result.output
+    assert snapshot() == before

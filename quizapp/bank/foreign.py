@@ -35,6 +35,9 @@ class ReadQuestion:
         return question_where(self.title)
 
 
+MAX_ERRORS = 100  # errors listed per file; the rest are counted
+
+
 @dataclass
 class Reading:
     """The result of reading one foreign file."""
@@ -45,17 +48,24 @@ class Reading:
     skipped: list[Problem] = field(default_factory=list)
     notes: list[Problem] = field(default_factory=list)
     errors: list[Problem] = field(default_factory=list)
+    # Errors past MAX_ERRORS are counted, not kept: a file of one mistake repeated a million
+    # times gets a report that says so, not a million lines.
+    more_errors: int = 0
+    _noted: set[tuple[int, str, str]] = field(default_factory=set, repr=False)
 
     def error(self, line: int, where: str, message: str) -> None:
-        self.errors.append(Problem(self.path, line, where, message))
+        if len(self.errors) < MAX_ERRORS:
+            self.errors.append(Problem(self.path, line, where, message))
+        else:
+            self.more_errors += 1
 
     def skip(self, line: int, where: str, message: str) -> None:
         self.skipped.append(Problem(self.path, line, where, message, warning=True))
 
     def note(self, line: int, where: str, message: str) -> None:
-        note = Problem(self.path, line, where, message, warning=True)
-        if note not in self.notes:
-            self.notes.append(note)
+        if (line, where, message) not in self._noted:
+            self._noted.add((line, where, message))
+            self.notes.append(Problem(self.path, line, where, message, warning=True))
 
 
 def question_where(title: str | None) -> str:

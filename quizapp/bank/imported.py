@@ -6,7 +6,10 @@ exactly like a YAML file: re-importing it versions what changed and retires what
 Stable ids. A question's id is its title made into an id (`::Capital of France::` ->
 `capital-of-france`; a title that already is an id stays as it is, so our own GIFT export
 reads back to the same ids), or, without a title, `q-` and a digest of its category and
-text. Repeats in a file get `-2`, `-3` in file order. An id that the database already
+text. A title that repeats across categories is qualified by its category
+(`week-1-q1`), and untitled questions of the same category and text by their answers too, so
+that an id stays with its question when others come and go. What still repeats gets `-2`,
+`-3` in file order. An id that the database already
 holds for another file is prefixed with the file's name (`quiz-capital-of-france`). Ids
 held by this very file are always reused, so importing the same file again changes nothing.
 
@@ -18,8 +21,10 @@ a teacher to review; it sits in the first section of the source.
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import unicodedata
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import PurePath
 from typing import Any
@@ -101,8 +106,10 @@ def plan_import(reading: Reading, existing: Existing, source_id: str | None = No
     data: dict[str, Any] = {"source": source, "facts": [], "topics": [], "questions": []}
     lines: dict[tuple, int] = {(): 1}
     drafts = []
-    for read, valid in questions:
-        qid = question_ids.take(_base_id(read))
+    held_here = {key for key, held in existing.questions.items() if held == place}
+    bases = _base_ids([read for read, _ in questions], held_here)
+    for (read, valid), base in zip(questions, bases, strict=True):
+        qid = question_ids.take(base)
         fid = fact_ids.take(qid)
         fact = {"id": fid, "section": section, "statement": draft_statement(valid), "draft": True}
         index = len(data["questions"])
@@ -175,12 +182,33 @@ def _validate(path: str, read: ReadQuestion) -> tuple[Any, list[Problem]]:
         return None, translate(parsed, (), error, "questions")
 
 
-def _base_id(read: ReadQuestion) -> str:
+def _base_ids(reads: list[ReadQuestion], held_here: set[str]) -> list[str]:
+    """Each question's id before repeats are numbered (see the module docstring).
+
+    An id must follow its question when others are added to or removed from the file, or a
+    re-import would move one question's history onto another. So a title that several
+    categories share (Moodle's "Q1" in every week) is qualified by its category, and an
+    untitled question whose category and text repeat is told apart by its answers too; a
+    qualified id that this file already holds stays qualified when the repeat is gone.
+    """
+    plain = [_base_id(read) for read in reads]
+    repeated = {base for base, count in Counter(plain).items() if count > 1}
+    bases = []
+    for read, base in zip(reads, plain, strict=True):
+        qualified = _base_id(read, qualified=True)
+        bases.append(qualified if base in repeated or qualified in held_here else base)
+    return bases
+
+
+def _base_id(read: ReadQuestion, qualified: bool = False) -> str:
     if read.title and slug(read.title):
-        return slug(read.title)
+        title = slug(read.title)
+        return (slug(f"{read.category} {title}") or title) if qualified and read.category else title
     record = read.record
-    content = "\n".join([read.category or "", record["prompt"], record.get("text", "")])
-    return "q-" + hashlib.sha256(content.encode()).hexdigest()[:10]
+    parts = [read.category or "", record["prompt"], record.get("text", "")]
+    if qualified:
+        parts.append(json.dumps(record, sort_keys=True, default=str))
+    return "q-" + hashlib.sha256("\n".join(parts).encode()).hexdigest()[:10]
 
 
 class _Ids:
@@ -189,15 +217,22 @@ class _Ids:
     def __init__(self, held: dict[str, Place], place: Place, namespace: str) -> None:
         self.held, self.place, self.namespace = held, place, namespace
         self.used: set[str] = set()
+        self.next_number: dict[str, int] = {}  # per base: the number its next repeat starts from
 
     def take(self, base: str) -> str:
-        for number in range(1, 10_000):
+        """`base`, or `base-2`, `base-3`... for its repeats in this file; one that another file
+        holds is prefixed with this file's name."""
+        number = self.next_number.get(base, 1)
+        while True:  # ends: the ids held are finitely many
             wanted = base if number == 1 else f"{base[:74]}-{number}"
+            number += 1
+            if wanted in self.used:
+                continue
             for key in (wanted, f"{self.namespace}-{wanted}"[:80].rstrip("-._")):
                 if key not in self.used and self.held.get(key, self.place) == self.place:
                     self.used.add(key)
+                    self.next_number[base] = number
                     return key
-        raise RuntimeError("no free id")  # unreachable: fewer questions than numbers
 
 
 class _Topics:

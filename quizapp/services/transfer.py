@@ -40,12 +40,17 @@ class ImportResult:
     path: str
     format: str | None
     errors: list[Problem] = field(default_factory=list)
+    more_errors: int = 0  # found after the listed ones, not listed (see foreign.MAX_ERRORS)
     skipped: list[Problem] = field(default_factory=list)
     notes: list[Problem] = field(default_factory=list)
     drafts: list[dict[str, Any]] = field(default_factory=list)
     questions: int = 0
     report: LoadReport | None = None
     written: bool = False
+
+    @property
+    def error_count(self) -> int:
+        return len(self.errors) + self.more_errors
 
 
 def guess_format(path: PurePath, text: str) -> str | None:
@@ -164,6 +169,7 @@ def import_text(
         plan = plan_import(reading, existing_records(session), source_id)
         bank = plan.bank
         result.errors, result.skipped, result.notes = plan.errors, plan.skipped, plan.notes
+        result.more_errors = reading.more_errors
         result.drafts = plan.drafts
         result.questions = len(plan.drafts)
         if not plan.drafts and not result.errors:

@@ -103,7 +103,7 @@ def import_bank() -> Any:
     result, pending_id = uploads.dry_run(db.session, current_user.id, upload, _limit())
     if result.errors:
         form.file.errors = [
-            f"{counted(len(result.errors), 'error')} in the file: nothing can be imported. The list is below."
+            f"{counted(result.error_count, 'error')} in the file: nothing can be imported. The list is below."
         ]
     return _result_page(form, result, pending_id, 422 if result.errors else 200)
 
