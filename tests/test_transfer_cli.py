@@ -8,6 +8,7 @@ import yaml
 from sqlalchemy import select
 
 from quizapp.extensions import db
+from quizapp.grading import grade
 from quizapp.models import Fact, Question, QuestionVersion, Source, Topic
 
 from .factories import bank, question, write_bank
@@ -187,6 +188,11 @@ def test_formats_by_extension_and_by_option(runner, tmp_path):
     aiken.write_text("Capital of France?\nA) Lyon\nB) Paris\nC) Nice\nANSWER: B\n", encoding="utf-8")
     result = invoke(runner, "import", str(aiken), "--dry-run")
     assert result.stdout.splitlines()[0] == f"{aiken}: AIKEN, 1 question to import, 0 skipped"
+    braces = tmp_path / "sets.txt"  # braces in an Aiken question do not make it GIFT
+    braces.write_text(
+        "Which set is {1, 2}?\nA) One and two\nB) Empty\nC) Ones\nANSWER: A\n", encoding="utf-8"
+    )
+    assert "AIKEN, 1 question to import" in invoke(runner, "import", str(braces), "--dry-run").stdout
     gift = tmp_path / "moodle-gift.txt"
     gift.write_text(GIFT, encoding="utf-8")
     assert "GIFT, 2 questions" in invoke(runner, "import", str(gift), "--dry-run").stdout
@@ -334,3 +340,28 @@ def test_a_file_of_one_mistake_repeated_lists_a_hundred_and_counts_the_rest(runn
     assert "... and 400 more errors, not listed" in result.output
     assert "nothing imported: 500 errors in" in result.output
     assert snapshot() == before
+
+
+def test_imported_short_answers_are_graded_as_moodle_grades_them(runner, tmp_path):
+    """Moodle's short answers are exact but for letter case: no spelling slips, accents count."""
+    path = tmp_path / "lenient.gift"
+    path.write_text(
+        '::spell:: Spell the word meaning "needed".{=necessary}\n\n'
+        '::fr:: Translate "where" into French.{=où}\n\n'
+        "::gap:: The capital of France is {=Paris} on the Seine.\n",
+        encoding="utf-8",
+    )
+    assert invoke(runner, "import", str(path)).exit_code == 0
+    data = dict(
+        db.session.execute(
+            select(Question.key, QuestionVersion.data).join(
+                QuestionVersion, QuestionVersion.question_id == Question.id
+            )
+        ).all()
+    )
+    assert grade("short_answer", data["spell"], {"text": "NECESSARY"}).fraction == 1.0
+    assert grade("short_answer", data["spell"], {"text": "neccessary"}).fraction == 0.0
+    assert grade("short_answer", data["fr"], {"text": "Où"}).fraction == 1.0
+    assert grade("short_answer", data["fr"], {"text": "ou"}).fraction == 0.0
+    assert grade("cloze", data["gap"], {"blanks": ["paris"]}).fraction == 1.0
+    assert grade("cloze", data["gap"], {"blanks": ["Pariss"]}).fraction == 0.0

@@ -7,6 +7,7 @@ with the reason; a detail we drop (feedback on a short answer, say) is noted.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -284,10 +285,11 @@ class _Question:
             return
         if not accepted:
             return self.skip("no answer earns full marks")
+        exact = {"typo_tolerance": False, "accent_sensitive": True}  # as Moodle grades: only case is free
         if self.missing_word:
             self.lines[("blanks", 0)] = self.lines[("answers", 0)]
-            return self.add(self._cloze({"answers": accepted}))
-        self.add({"type": "short_answer", "prompt": self.prompt(""), "answers": accepted})
+            return self.add(self._cloze({"answers": accepted, **exact}))
+        self.add({"type": "short_answer", "prompt": self.prompt(""), "answers": accepted, **exact})
 
     def numeric(self, body: str, offset: int) -> None:
         tilde = body.find("~")
@@ -332,6 +334,9 @@ class _Question:
         if ".." in text[1:]:
             low, high = (part.strip() for part in text.split("..", 1))
             low_value, high_value = _number(low), _number(high)
+            if _infinite(low_value, high_value):
+                self.block.error(found.offset, f"{text!r} holds a number too large to use")
+                return None
             if low_value is None or high_value is None:
                 self.block.error(found.offset, f"{text!r} is not a range of numbers (write 1..5)")
                 return None
@@ -342,6 +347,9 @@ class _Question:
         value_text, colon, tolerance_text = text.partition(":")
         value = _number(value_text.strip())
         tolerance = _number(tolerance_text.strip()) if colon else None
+        if _infinite(value, tolerance):
+            self.block.error(found.offset, f"{text!r} holds a number too large to use")
+            return None
         if value is None or (colon and tolerance is None):
             self.block.error(found.offset, f"{text!r} is not a number (write 2013, 2013:1 or 2010..2015)")
             return None
@@ -385,6 +393,11 @@ class _Question:
 
     def _cloze(self, blank: dict[str, Any]) -> dict[str, Any]:
         return {"type": "cloze", "prompt": CLOZE_PROMPT, "text": self.prompt("{{1}}"), "blanks": [blank]}
+
+
+def _infinite(*values: int | float | None) -> bool:
+    """Whether a number overflowed (1e999 reads as infinity, which would make any answer right)."""
+    return any(isinstance(v, float) and not math.isfinite(v) for v in values)
 
 
 def _number(text: str) -> int | float | None:

@@ -30,7 +30,8 @@ from ..wording import counted
 
 FORMATS = ("yaml", "gift", "aiken")
 _SUFFIXES = {".yaml": "yaml", ".yml": "yaml", ".gift": "gift", ".aiken": "aiken"}
-_AIKEN_LINE = re.compile(r"^\s*(?:ANSWER\s*:|[A-Z][).][ \t])", re.MULTILINE)
+_AIKEN_ANSWER = re.compile(r"^[ \t]*ANSWER[ \t]*:[ \t]*[A-Z]\b", re.MULTILINE)
+_AIKEN_OPTION = re.compile(r"^[ \t]*[A-Z][).][ \t]", re.MULTILINE)
 
 
 @dataclass
@@ -54,10 +55,13 @@ class ImportResult:
 
 
 def guess_format(path: PurePath, text: str) -> str | None:
-    """The format named by the file's extension; a .txt file (both Moodle's) is Aiken without braces."""
+    """The format named by the file's extension. A .txt file (Moodle uses it for both) is Aiken
+    when it has Aiken's option and ANSWER lines, whatever braces its questions hold, or either
+    of them and no brace; else GIFT."""
     suffix = path.suffix.lower()
     if suffix == ".txt":
-        return "aiken" if _AIKEN_LINE.search(text) and "{" not in text else "gift"
+        answer, option = _AIKEN_ANSWER.search(text), _AIKEN_OPTION.search(text)
+        return "aiken" if (answer and option) or ((answer or option) and "{" not in text) else "gift"
     return _SUFFIXES.get(suffix)
 
 
