@@ -55,9 +55,11 @@ class Block:
         fmt, body = split_format(self.restore(raw), default)
         if fmt != "html":
             return body.strip()
-        text, images = html_to_text(body)
+        text, images, lost = html_to_text(body)
         if images:
             self.reading.note(self.line, self.where, f"{images} image(s) in the HTML are not imported")
+        if lost:
+            self.reading.note(self.line, self.where, f"plain text cannot show the HTML's {' or '.join(lost)}")
         return text
 
 
