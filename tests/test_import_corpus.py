@@ -17,7 +17,7 @@ import yaml
 
 from quizapp.bank.aiken import read_aiken
 from quizapp.bank.foreign import NO_EXPLANATION, Reading
-from quizapp.bank.gift_read import read_gift
+from quizapp.bank.gift_read import category_title, read_gift
 from quizapp.extensions import db
 
 from .factories import bank, write_bank
@@ -128,3 +128,16 @@ def test_malformed_file_is_refused_with_its_lines(path: Path, runner, snapshot, 
         assert "Traceback" not in result.output
         db.session.rollback()
         assert snapshot() == before
+
+
+@pytest.mark.parametrize(
+    ("path", "title"),
+    [
+        ("$course$/top/Week 1", "Week 1"),
+        ("$course$/top/Week 1//2", "Week 1/2"),  # Moodle writes a slash in a name as //
+        ("$course$/top", None),
+        ("$module$/top/Default for Quiz", "Default for Quiz"),
+    ],
+)
+def test_category_paths_become_topic_titles(path: str, title: str | None) -> None:
+    assert category_title(path) == title

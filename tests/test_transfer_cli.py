@@ -181,6 +181,11 @@ def test_a_file_over_the_size_limit_is_refused(app, runner, snapshot, tmp_path):
         == f"{path}:1: (file): the file is 240 bytes; an import may hold at most 100"
     )
     assert snapshot() == before
+    # A device or a pipe tells no size: it is read up to one byte past the limit, no further.
+    endless = invoke(runner, "import", "/dev/zero", "--format", "gift")
+    assert endless.exit_code == 1
+    assert "/dev/zero:1: (file): the file is 101 bytes; an import may hold at most 100" in endless.stderr
+    assert snapshot() == before
 
 
 def test_formats_by_extension_and_by_option(runner, tmp_path):

@@ -41,7 +41,7 @@ def read_aiken(text: str, path: str) -> Reading:
             if current is None or not current.options:
                 reading.error(number, "question", "ANSWER: without a question and its options before it")
             else:
-                _finish(reading, current, answer[1].strip(), number)
+                _finish(reading, current, _answer_letter(answer[1]), number)
             current = None
         elif option:
             if current is None:
@@ -66,6 +66,13 @@ def read_aiken(text: str, path: str) -> Reading:
     if current is not None:
         reading.error(current.line, "question", "the question has no 'ANSWER: X' line")
     return reading
+
+
+def _answer_letter(text: str) -> str:
+    """The letter of an ANSWER line: `B`, or `B) Paris` and `B.` as Moodle also reads them."""
+    text = text.strip()
+    labelled = re.match(r"([A-Z])(?:[).]|\s)", text)
+    return labelled[1] if labelled else text
 
 
 def _finish(reading: Reading, question: _Open, letter: str, line: int) -> None:

@@ -173,5 +173,5 @@ def category_title(path: str) -> str | None:
     path = _CONTEXT.sub("", path.strip()).strip("/ ")
     if path == "top":
         return None
-    path = path.removeprefix("top/").strip()
+    path = path.removeprefix("top/").strip().replace("//", "/")  # Moodle writes a slash in a name as //
     return " ".join(path.split()) or None

@@ -71,7 +71,8 @@ def read_text(path: Path, shown: str, max_bytes: int) -> tuple[str | None, list[
         size = path.stat().st_size
         if size > max_bytes:
             return None, [too_large(shown, size, max_bytes)]
-        raw = path.read_bytes()
+        with path.open("rb") as file:  # at most one byte over: a device or a pipe has no size
+            raw = file.read(max_bytes + 1)
     except OSError as error:
         return None, [Problem(shown, 1, "(file)", f"cannot read the file: {error.strerror or error}")]
     return decode_text(raw, shown, max_bytes)

@@ -40,7 +40,10 @@ class Upload:
 def upload_name(filename: str | None) -> str:
     """The file's own name (no folders), as the import names its bank file and source."""
     name = PurePosixPath((filename or "").replace("\\", "/")).name.strip()
-    return name[:200] or "upload"
+    if len(name) > 200:  # shortened before its extension, which tells the format
+        suffix = PurePosixPath(name).suffix[:20]
+        name = name[: 200 - len(suffix)] + suffix
+    return name or "upload"
 
 
 def dry_run(
