@@ -343,7 +343,7 @@ def practise_missed(attempt_id: int) -> Response:
             attempt.user_id,
             facts=facts,
             count=max(5, len(facts)),
-            title=f"Practice what I missed: {attempt.title}",
+            title=f"Practising what I missed: {attempt.title}",
         )
     except svc.AttemptError as error:
         db.session.rollback()

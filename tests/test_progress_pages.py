@@ -103,13 +103,13 @@ def test_progress_page_shows_history_chart_mastery_streak_and_due_reviews(browse
     assert table_rows(page, 'id="topics-heading"') == [["Topic one", "50%", "8 of 8"]]
     weakest = re.findall(r'<span class="fact-statement">(.*?)</span>', page.html)
     assert weakest[:2] == ["Statement of f2.", "Statement of f4."]
-    assert "1 day in a row studied" in page.text
-    assert "0 reviews due today" not in page.text  # the wrong answers come back within minutes
+    assert "1 day studied in a row" in page.text
+    assert "0 reviews due by the end of today" not in page.text  # the wrong answers come back within minutes
 
     clock.offset = timedelta(days=1, hours=1)
     later = browser.get("/progress")
-    assert "1 day in a row studied (answer a question today to keep it going)" in later.text
-    due_today = int(re.search(r"(\d+) reviews? due today", later.text).group(1))
+    assert "1 day studied in a row (answer a question today to keep it going)" in later.text
+    due_today = int(re.search(r"(\d+) reviews? due by the end of today", later.text).group(1))
     assert 4 <= due_today <= 8
     assert re.search(r"\d+ questions? (is|are) due now", later.text)
 

@@ -848,7 +848,7 @@ def test_exam_saves_as_you_go_and_shows_nothing_until_submitted(browser, loaded)
     assert match
     practice = the_attempt(int(match.group(1)))
     assert practice.mode == "practice" and practice.state == "open" and practice.deadline is None
-    assert practice.title == "Practice what I missed: Exam all"
+    assert practice.title == "Practising what I missed: Exam all"
     drawn_facts = [{f.key for f in s.version.facts} for s in practice.slots]
     assert len(drawn_facts) == 5
     assert all(facts & {"f2", "f3", "f4"} and "f1" not in facts for facts in drawn_facts)

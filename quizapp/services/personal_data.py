@@ -44,8 +44,8 @@ OWNED: list[Owned] = [
     # The review schedule moves as one: logs re-pointed, study days added up, cards replayed
     # from the merged log (after the attempts, whose slots the log entries point at).
     Owned(ReviewCard.user_id, "spaced-review cards (when each question is due)", merge=review.merge_users),
-    Owned(ReviewLog.user_id, "the spaced-review log of every graded answer", merge=lambda *_: None),
-    Owned(StudyDay.user_id, "the days you studied", merge=lambda *_: None),
+    Owned(ReviewLog.user_id, "spaced-review log of every graded answer", merge=lambda *_: None),
+    Owned(StudyDay.user_id, "days of study (for the streak)", merge=lambda *_: None),
     # Only teachers upload, and a merge starts from a guest: nothing to move (a merged user's
     # uploads, kept a day at most, go with it by ON DELETE CASCADE).
     Owned(PendingImport.user_id, "files uploaded for import (kept a day)", merge=lambda *_: None),

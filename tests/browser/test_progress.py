@@ -48,7 +48,7 @@ def test_practise_then_see_progress_and_chart(page: Page) -> None:
     expect(page.locator(".chart-table tbody td").first).to_have_text("2")  # two answers this week
     expect(page.locator(".history tbody tr")).to_have_count(1)
     expect(page.locator(".history tbody th")).to_contain_text(PRACTICE[1])
-    expect(page.get_by_text("1 day in a row studied")).to_be_visible()
+    expect(page.get_by_text("1 day studied in a row")).to_be_visible()
     weakest = page.locator(".weakest li").first
     # Both answers test fact 1, as do two questions not answered: one right of four is 25%.
     expect(weakest).to_contain_text("Statement of f1.")
@@ -68,7 +68,7 @@ def test_due_reviews_appear_once_the_clock_is_advanced(page: Page, clock: LiveSe
     clock.advance_clock(10 * 86400)  # past the first interval of an Easy answer too (about 8 days)
     page.goto("/progress")
     expect(page.get_by_text(re.compile(r"^2 questions are due now"))).to_be_visible()
-    expect(page.locator(".stats")).to_contain_text("2 reviews due today")
+    expect(page.locator(".stats")).to_contain_text("2 reviews due by the end of today")
     press_button(page, "Review due questions")
     expect(page).to_have_url(re.compile(r"/attempts/\d+/1$"))
     expect(page.locator("#progress-label")).to_have_text("Question 1 of 2")
