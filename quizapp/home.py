@@ -15,7 +15,7 @@ from werkzeug.wrappers import Response
 from .extensions import db
 from .forms import PractiseForm
 from .models import utcnow
-from .services.attempts import AttemptError, best_scores, open_attempts, start_practice
+from .services.attempts import AttemptError, Standing, open_attempts, standings, start_practice
 from .services.catalogue import Listing, QuizEntry, listing
 from .takers import current_user_id, ensure_taker
 
@@ -41,10 +41,16 @@ def _fact_options(bank: Listing) -> Markup:
 # escaped, so no bank text can contain "<?".
 _TOKEN_MARK = Markup("<?quizapp csrf?>")
 _BEST_MARK = re.compile(r"<\?quizapp best (\d+)\?>")
+# Around a Start button of a quiz that allows so many attempts: gone for a visitor who has used them.
+_START_MARK = re.compile(r"<\?quizapp start (\d+) (\d+)\?>(.*?)<\?quizapp /start\?>", re.DOTALL)
 
 
 def _best_mark(quiz_id: int) -> Markup:
     return Markup(f"<?quizapp best {int(quiz_id)}?>")
+
+
+def _start_mark(quiz_id: int, allowed: int) -> Markup:
+    return Markup(f"<?quizapp start {int(quiz_id)} {int(allowed)}?>")
 
 
 QuizStates = tuple[tuple[int, str], ...]  # (quiz id, "open", "opens", "closes" or "closed")
@@ -72,6 +78,8 @@ def _render_listing(bank: Listing, states: QuizStates, practise: PractiseForm) -
         fact_options=_fact_options(bank),
         token=_TOKEN_MARK,
         best_mark=_best_mark,
+        start_mark=_start_mark,
+        end_start_mark=Markup("<?quizapp /start?>"),
     )
 
 
@@ -82,15 +90,22 @@ def _kept_listing(bank: Listing, states: QuizStates, script_root: str) -> str:
     return _render_listing(bank, states, practise_form(bank, formdata=None))
 
 
-def _personal(listing: str, best: dict[int, float]) -> Markup:
-    """The listing with this visitor's CSRF token and best scores in their marks."""
+def _personal(listing: str, standing: dict[int, Standing]) -> Markup:
+    """The listing with this visitor's CSRF token, best scores and attempts left in their marks."""
     listing = listing.replace(_TOKEN_MARK, escape(generate_csrf()))
 
     def best_score(match: re.Match[str]) -> str:
-        score = best.get(int(match.group(1)))
-        return "" if score is None else f" · your best: {score:.0f}%"
+        mine = standing.get(int(match.group(1)))
+        return "" if mine is None or mine.best is None else f" · your best: {mine.best:.0f}%"
 
-    return Markup(_BEST_MARK.sub(best_score, listing))
+    def start(match: re.Match[str]) -> str:
+        mine, allowed = standing.get(int(match.group(1))), int(match.group(2))
+        if mine is None or mine.open or mine.used < allowed:  # an open attempt is resumed
+            return match.group(3)
+        used = "the one attempt" if allowed == 1 else f"all {allowed} attempts"
+        return f'<p class="quiz-closed">No attempts left: you have used {used} allowed.</p>'
+
+    return Markup(_START_MARK.sub(start, _BEST_MARK.sub(best_score, listing)))
 
 
 def render_home(bank: Listing | None = None, practise: PractiseForm | None = None) -> str:
@@ -105,7 +120,7 @@ def render_home(bank: Listing | None = None, practise: PractiseForm | None = Non
     return render_template(
         "home.html",
         resumable=open_attempts(db.session, user_id) if user_id else [],
-        listing=_personal(shared, best_scores(db.session, user_id) if user_id else {}),
+        listing=_personal(shared, standings(db.session, user_id) if user_id else {}),
     )
 
 

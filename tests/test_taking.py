@@ -994,7 +994,12 @@ def test_a_quiz_allowing_one_attempt_refuses_a_second(browser, loaded):
     confirm = browser.get(f"/attempts/{attempt_id}/finish")
     assert location(browser.submit(confirm, f"/attempts/{attempt_id}/finish")).endswith("/review")
     home = browser.get("/")
-    response = browser.submit(home, "/quizzes/once/start")
+    once = re.search(r'<li class="quiz" id="quiz-once">.*?</li>', home.html, re.S).group(0)
+    assert "No attempts left: you have used the one attempt allowed." in visible_text(once)
+    assert "/quizzes/once/start" not in once and "/quizzes/exam/start" in home.html
+    # A start posted anyway (an old page, a second tab) is refused by the server.
+    token = home.form("/quizzes/exam/start").values()["csrf_token"]
+    response = browser.post("/quizzes/once/start", {"csrf_token": token})
     assert location(response) == "/"
     page = browser.follow(response)
     assert "You have used the one attempt allowed at this quiz." in page.text

@@ -348,25 +348,40 @@ _OPEN_ATTEMPTS = (
     .group_by(Attempt.id, Attempt.title, Attempt.position, Attempt.deadline, Attempt.started_at)
     .order_by(Attempt.started_at.desc(), Attempt.id.desc())
 )
-_BEST_SCORES = (
-    select(Attempt.quiz_id, func.max(Attempt.score * 100.0 / Attempt.max_score))
-    .where(
-        Attempt.user_id == bindparam("user_id"),
-        Attempt.state == "finished",
-        Attempt.quiz_id.is_not(None),
-        Attempt.max_score > 0,
+_FINISHED_PERCENT = case(
+    ((Attempt.state == "finished") & (Attempt.max_score > 0), Attempt.score * 100.0 / Attempt.max_score)
+)
+_STANDINGS = (
+    select(
+        Attempt.quiz_id,
+        func.max(_FINISHED_PERCENT),
+        func.count(),
+        func.coalesce(func.sum(case((Attempt.state == "open", 1), else_=0)), 0),
     )
+    .where(Attempt.user_id == bindparam("user_id"), Attempt.quiz_id.is_not(None))
     .group_by(Attempt.quiz_id)
 )
+
+
+@dataclass(frozen=True)
+class Standing:
+    """A user at one quiz: the best finished score (percent, or None), attempts made, open ones."""
+
+    best: float | None
+    used: int
+    open: int
+
+
+def standings(session: Session, user_id: int) -> dict[int, Standing]:
+    """The user's standing at every quiz they have attempted (one SQL aggregate)."""
+    rows = session.connection().execute(_STANDINGS, {"user_id": user_id})
+    return {
+        quiz_id: Standing(None if best is None else float(best), int(used), int(opened))
+        for quiz_id, best, used, opened in rows
+    }
 
 
 def open_attempts(session: Session, user_id: int) -> list[OpenAttempt]:
     """The user's unfinished attempts, newest first, with how many questions are answered."""
     rows = session.connection().execute(_OPEN_ATTEMPTS, {"user_id": user_id})
     return [OpenAttempt(*row) for row in rows]
-
-
-def best_scores(session: Session, user_id: int) -> dict[int, float]:
-    """The user's best percentage per quiz id, over finished attempts (one SQL aggregate)."""
-    rows = session.connection().execute(_BEST_SCORES, {"user_id": user_id})
-    return {quiz_id: float(best) for quiz_id, best in rows}
