@@ -196,7 +196,8 @@ ROUTES: dict[str, Route | tuple[Route, ...]] = {
     "teach.restore_quiz": Route("/teach/quizzes/{missing}/restore", post=teachers(404)),
     "teach.import_bank": Route("/teach/import", get=teachers(200), post=teachers(422)),  # no file
     # Nobody's kept upload: 404 for teachers too (another teacher's is tested in test_web_import).
-    "teach.confirm_import": Route("/teach/import/{missing}", post=teachers(404)),
+    "teach.confirm_import": Route("/teach/import/{missing}", get=teachers(404), post=teachers(404)),
+    "teach.pending_import": Route("/teach/import/{missing}", get=teachers(404), post=teachers(404)),
     "teach.export_bank": Route("/teach/export", get=teachers(200)),
     "teach.export_yaml_file": (
         Route("/teach/export/yaml", get=teachers(200)),

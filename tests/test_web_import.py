@@ -98,6 +98,13 @@ def test_a_gift_upload_is_dry_run_then_imported_once(app, runner, snapshot, load
     assert "<code>capital</code>: What is the capital of France?\nAnswer: Paris" in text
     assert bank_rows(snapshot) == before  # the dry run wrote nothing to the bank
 
+    # The upload's own address shows its dry run again (a bookmark, another tab), ready to confirm.
+    address = re.search(r'action="(/teach/import/\d+)"', Page(dry).html).group(1)
+    reopened = browser.get(address)
+    assert "2 questions to import, 2 skipped" in reopened.text
+    assert f'action="{address}"' in reopened.html
+    assert bank_rows(snapshot) == before
+
     done = confirm(browser, dry)
     assert done.status_code == 200, done.get_data(as_text=True)[:2000]
     assert "The file was imported" in text_of(done)
@@ -117,12 +124,16 @@ def test_a_gift_upload_is_dry_run_then_imported_once(app, runner, snapshot, load
     assert again.status_code == 409
     assert "imported already" in text_of(again)
     assert bank_rows(snapshot) == after
+    reopened = browser.get(address)  # once imported, the address says so
+    assert "This file was imported at" in reopened.text and f'action="{address}"' not in reopened.html
+    assert bank_rows(snapshot) == after
 
     # A student practising the new source meets the imported questions.
     make_user(runner, "sam", "student")
     student = Browser(app.test_client())
     sign_in(student, "sam")
     assert student.fetch("/teach/import").status_code == 403
+    assert student.fetch(address).status_code == 403
     assert student.fetch("/teach/export").status_code == 403
     home = student.get("/")
     assert "Capitals" in home.text
@@ -222,6 +233,7 @@ def test_no_one_else_confirms_a_teachers_upload(app, runner, snapshot, loaded):
     assert intruder.submit(page, "/teach/import", drop=("file",)).status_code == 422
     token = page.form("/teach/import").value("csrf_token")
     assert intruder.post(action, {"csrf_token": token}).status_code == 404
+    assert intruder.fetch(action).status_code == 404  # nor sees it
     assert snapshot() == before
 
 

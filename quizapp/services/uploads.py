@@ -119,6 +119,19 @@ def commit_pending(session: Session, pending_id: int, user_id: int) -> ImportRes
     return import_text(session, text, shown=filename, fmt=fmt, source_id=source, strict=strict)
 
 
+def check_pending(session: Session, pending: PendingImport) -> ImportResult:
+    """The dry run of a pending upload, done again against the bank as it is now."""
+    return import_text(
+        session,
+        pending.text,
+        shown=pending.filename,
+        fmt=pending.format,
+        source_id=pending.source,
+        dry_run=True,
+        strict=pending.strict,
+    )
+
+
 def source_choices(session: Session) -> list[tuple[str, str]]:
     """(id, title) of every source, for choosing where imported questions go."""
     rows = session.execute(select(Source.key, Source.title).order_by(Source.key))

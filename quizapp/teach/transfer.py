@@ -15,6 +15,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.utils import secure_filename
 from wtforms import BooleanField, SelectField
 
+from .. import database
 from ..bank.export import UnknownSource, yaml_file_name
 from ..bank.gift_write import LEFT_OUT_ALWAYS
 from ..bank.problems import Problem
@@ -115,6 +116,21 @@ def _too_large(error: RequestEntityTooLarge) -> Any:
     form = _import_form(formdata=None)
     form.file.errors = [f"The file is too large: an import may hold at most {_limit():,} bytes."]
     return _result_page(form, None, None, 413)
+
+
+@bp.get("/import/<int:pending_id>")
+def pending_import(pending_id: int) -> Any:
+    """An upload's page opened again (a bookmark, a reload, another tab): its dry run, checked
+    anew and ready to confirm, or when it was imported."""
+    try:
+        pending = uploads.pending_import(db.session, pending_id, current_user.id)
+    except uploads.PendingNotFound:
+        abort(404)
+    if pending.committed_at is not None:
+        return render_template("teach/imported_before.html", pending=pending)
+    database.begin_write(db.session)  # a dry run loads into the database and rolls back
+    result = uploads.check_pending(db.session, pending)
+    return _result_page(_import_form(formdata=None), result, None if result.errors else pending_id)
 
 
 @bp.post("/import/<int:pending_id>")
