@@ -7,7 +7,7 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from flask import Blueprint, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup, escape
 from werkzeug.wrappers import Response
@@ -18,6 +18,7 @@ from .models import utcnow
 from .services.attempts import AttemptError, Standing, open_attempts, standings, start_practice
 from .services.catalogue import Listing, QuizEntry, listing
 from .takers import current_user_id, ensure_taker
+from .wording import counted
 
 bp = Blueprint("home", __name__)
 
@@ -149,7 +150,11 @@ def practise() -> Response | tuple[str, int]:
         db.session.rollback()
         form.topics.errors = [str(error)]
         return render_home(bank, form), 422
+    total = len(attempt.slots)
     db.session.commit()
+    if total < form.count.data:
+        matching = counted(total, "question")
+        flash(f"Only {matching} match what you picked: this practice holds them all.", "info")
     return redirect(url_for("quiz.question", attempt_id=attempt.id, position=1))
 
 

@@ -214,7 +214,8 @@ def test_a_drafted_fact_is_not_shown_to_students_until_a_teacher_saves_it(app, r
     make_user(runner, "sam", "student")
     student = Browser(app.test_client())
     sign_in(student, "sam")
-    student.submit(student.get("/"), "/practise", {"topics": [], "facts": ["f1"], "count": "1"})
+    started = student.submit(student.get("/"), "/practise", {"topics": [], "facts": ["f1"], "count": "9"})
+    assert "Only 3 questions match what you picked" in student.follow(started).text  # f1 has three
     assert "Statement of f1." in student.get("/progress").text  # the control: other facts show
     for path in ("/", "/progress"):
         assert "Statement of f2." not in student.get(path).text, path

@@ -217,13 +217,15 @@ def test_a_quiz_cannot_be_started_before_it_opens_or_after_it_closes(people):
     teacher, student = people["teacher"], people["student"]
     now = utcnow()
     build(teacher, title="Later", opens_at=_stamp(now + timedelta(days=2)))
-    build(
+    saved = build(
         teacher,
         title="Over",
         opens_at=_stamp(now - timedelta(days=9)),
         closes_at=_stamp(now - timedelta(days=1)),
     )
-    build(teacher, title="Now", closes_at=_stamp(now + timedelta(days=1)))
+    assert "“Over” closed at" in teacher.follow(saved).text  # a date in the past is pointed out
+    saved = build(teacher, title="Now", closes_at=_stamp(now + timedelta(days=1)))
+    assert "closed at" not in teacher.follow(saved).text
     home = student.get("/")
     later = re.search(r'<li class="quiz" id="quiz-later">.*?</li>', home.html, re.S).group(0)
     over = re.search(r'<li class="quiz" id="quiz-over">.*?</li>', home.html, re.S).group(0)

@@ -328,6 +328,7 @@ class OpenAttempt:
     deadline: datetime | None
     answered: int
     total: int
+    started_at: datetime
 
 
 # Built once (building a statement costs more than running it), run on the session's connection.
@@ -342,6 +343,7 @@ _OPEN_ATTEMPTS = (
         Attempt.deadline,
         func.coalesce(func.sum(_ANSWERED), 0),
         func.count(Slot.id),
+        Attempt.started_at,
     )
     .outerjoin(Slot, Slot.attempt_id == Attempt.id)
     .where(Attempt.user_id == bindparam("user_id"), Attempt.state == "open")

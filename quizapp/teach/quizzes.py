@@ -8,8 +8,9 @@ from werkzeug.wrappers import Response
 
 from ..extensions import db
 from ..forms import ButtonForm
-from ..models import Fact, Quiz, Source, Topic
+from ..models import Fact, Quiz, Source, Topic, utcnow
 from ..services import quiz_builder, stale
+from ..services.attempts import as_utc
 from . import bp
 from .quiz_forms import QuizForm, choices
 
@@ -94,9 +95,11 @@ def _builder(quiz: Quiz | None) -> Response | str | tuple[str, int]:
         db.session.rollback()
         form.opened_version.data = str(error.now)  # saving again, after a review, goes through
         return _page(form, quiz, stale_message=error.message()), 409
-    title = saved.title
+    title, closes_at = saved.title, saved.closes_at
     db.session.commit()
     flash(f"“{title}” was saved." if changed else f"“{title}” had no changes to save.", "info")
+    if closes_at is not None and as_utc(closes_at) <= utcnow():
+        flash(f"“{title}” closed at {closes_at:%H:%M UTC on %d %B %Y}: no one can start it.", "error")
     return redirect(url_for("teach.quizzes"))
 
 
