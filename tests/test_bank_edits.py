@@ -86,6 +86,11 @@ def test_new_source_shows_the_banks_messages_beside_the_fields_and_keeps_the_inp
     page = Page(browser.submit(page, "/teach/sources/new", fields))
     assert error_of(page, "key") == "a source with id 'src' already exists"
     assert error_of(page, "sections").startswith("line 2 id: 'Bad Section' is not a valid id")
+    # Lines count as the teacher sees them, past a line that is not a section; one message a line.
+    fields.update(sections="intro: Introduction\nno colon here\n: empty id")
+    page = Page(browser.submit(page, "/teach/sources/new", fields))
+    error = html.unescape(re.search(r'id="sections-error">(.*?)</span>', page.html).group(1))
+    assert error.startswith("line 2: write each section as 'id: title'<br>line 3 id: ''"), error
 
     fields.update(key="web-src", sections="intro: Introduction\nmore: More")
     response = browser.submit(page, "/teach/sources/new", fields)

@@ -58,8 +58,16 @@ def _add(errors: dict[str, list[str]], name: str, message: str) -> None:
         errors[name].append(message)
 
 
-def _validated(model: type[BaseModel], data: dict[str, Any], fields: dict[str, str], errors: dict) -> Any:
-    """The record, or None with its problems added to `errors` under the form's field names."""
+def _validated(
+    model: type[BaseModel],
+    data: dict[str, Any],
+    fields: dict[str, str],
+    errors: dict,
+    section_lines: list[int] | None = None,
+) -> Any:
+    """The record, or None with its problems added to `errors` under the form's field names.
+
+    `section_lines`: the line of the form's Sections box that each section came from."""
     try:
         return model.model_validate(data)
     except ValidationError as error:
@@ -67,7 +75,8 @@ def _validated(model: type[BaseModel], data: dict[str, Any], fields: dict[str, s
             name = fields.get(str(loc[0]), str(loc[0])) if loc else "key"
             if name == "sections" and len(loc) >= 2 and isinstance(loc[1], int):
                 where = f" {loc[2]}" if len(loc) > 2 else ""
-                message = f"line {loc[1] + 1}{where}: {message}"
+                line = section_lines[loc[1]] if section_lines else loc[1] + 1
+                message = f"line {line}{where}: {message}"
             _add(errors, name, message)
         return None
 
@@ -84,9 +93,10 @@ def _flush_new(session: Session, name: str, message: str) -> None:
 # --- sources ------------------------------------------------------------------------------------
 
 
-def parse_sections(text: str) -> tuple[list[dict[str, str]], list[str]]:
-    """Lines of "id: title" as section mappings, and a message for every line that is not one."""
-    sections, problems = [], []
+def parse_sections(text: str) -> tuple[list[dict[str, str]], list[str], list[int]]:
+    """Lines of "id: title" as section mappings, a message for every line that is not one, and
+    the line each section is on."""
+    sections, problems, lines = [], [], []
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
@@ -95,7 +105,8 @@ def parse_sections(text: str) -> tuple[list[dict[str, str]], list[str]]:
             problems.append(f"line {number}: write each section as 'id: title'")
             continue
         sections.append({"id": section_id.strip(), "title": title.strip()})
-    return sections, problems
+        lines.append(number)
+    return sections, problems, lines
 
 
 def sections_text(sections: list[dict[str, str]]) -> str:
@@ -104,7 +115,7 @@ def sections_text(sections: list[dict[str, str]]) -> str:
 
 
 def _source_record(values: SourceValues, errors: dict[str, list[str]]) -> schema.Source | None:
-    sections, problems = parse_sections(values.sections)
+    sections, problems, lines = parse_sections(values.sections)
     for problem in problems:
         _add(errors, "sections", problem)
     data = {
@@ -114,7 +125,7 @@ def _source_record(values: SourceValues, errors: dict[str, list[str]]) -> schema
         "licence": values.licence,
         "sections": sections,
     }
-    record = _validated(schema.Source, data, {"id": "key"}, errors)
+    record = _validated(schema.Source, data, {"id": "key"}, errors, lines)
     return None if problems else record
 
 
