@@ -253,6 +253,8 @@ class Browsing:
     problems: list[str] = field(default_factory=list)
     expected: list[re.Pattern[str]] = field(default_factory=list)
     contexts: list[BrowserContext] = field(default_factory=list)
+    allowed_dialogs: set[str] = field(default_factory=set)
+    dialogs: list[str] = field(default_factory=list)  # the allowed ones seen (and accepted)
 
     def new_context(self, **options: Any) -> BrowserContext:
         context = self.browser.new_context(base_url=self.server.url, **options)
@@ -276,7 +278,15 @@ class Browsing:
         where = message.page.url if message.page else "?"
         self.problems.append(f"console error on {where}: {message.text}")
 
+    def allow_dialogs(self, kind: str) -> None:
+        """Accept dialogs of `kind` (such as "beforeunload") and list them in `dialogs`."""
+        self.allowed_dialogs.add(kind)
+
     def _dialog(self, dialog: Any) -> None:
+        if dialog.type in self.allowed_dialogs:
+            self.dialogs.append(dialog.type)
+            dialog.accept()
+            return
         self.problems.append(f"{dialog.type} dialog: {dialog.message}")
         dialog.dismiss()
 

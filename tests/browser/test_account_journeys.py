@@ -41,7 +41,7 @@ def test_an_unfinished_attempt_follows_the_account_to_a_new_browser(browsing: Br
     sign_in_on(second, name)
     expect(nav(second)).to_contain_text(f"Signed in as {name}")
     resume = second.get_by_role("region", name="Continue where you left off")
-    expect(resume).to_contain_text(re.compile(r"Every question type — started .*, 2 of 8 answered"))
+    expect(resume).to_contain_text(re.compile(r"Every question type\s+— started .*, 2 of 8 answered"))
     with second.expect_navigation():
         resume.get_by_role("link", name="Every question type").click()
     expect(second).to_have_url(re.compile(rf"{attempt_url(attempt_id, 3)}$"))

@@ -236,3 +236,34 @@ def test_enter_in_a_text_answer_checks_it(page: Page) -> None:
         field.press("Enter")
     assert page.locator("#progress-label").inner_text() == "Question 4 of 8"
     assert page.get_by_role("region", name="Right", exact=True).is_visible()
+
+
+def test_at_the_deadline_the_page_saves_and_submits_the_attempt(browsing: Browsing) -> None:
+    """With scripts, a taker who runs out of time loses nothing typed: the question page saves
+    and goes to the summary, which goes on to the confirmation, which submits."""
+    page = browsing.new_page()
+    attempt_id = start_quiz(page, SHORT_EXAM)
+    enter_answer(page, "single_choice", "right 0")  # chosen, not yet saved
+    # Rather than wait for the minute: the deadline passed 3 s ago (within the server's grace
+    # period), on the server and on the page.
+    browsing.server.age_attempt(attempt_id, minutes=0.05)
+    past = "new Date(Date.now() - 1000).toISOString()"
+    page.evaluate(f"document.getElementById('deadline').setAttribute('datetime', {past})")
+    expect(page).to_have_url(f"{browsing.server.url}{attempt_url(attempt_id, 'review')}")
+    expect(page.locator(".score")).to_have_text("Your score: 1 out of 3 (33%).")
+
+
+def test_leaving_a_question_with_an_unsaved_answer_asks_first(browsing: Browsing) -> None:
+    browsing.allow_dialogs("beforeunload")
+    page = browsing.new_page()
+    attempt_id = start_quiz(page, SHORT_EXAM)
+    enter_answer(page, "single_choice", "right 0")  # chosen, not yet saved
+    page.reload()
+    assert browsing.dialogs == ["beforeunload"]
+    expect(page).to_have_url(f"{browsing.server.url}{attempt_url(attempt_id, 1)}")
+    enter_answer(page, "single_choice", "right 0")
+    press_button(page, "Next")  # saved: leaving asks nothing
+    page.goto("/")
+    page.goto(attempt_url(attempt_id, 2))
+    page.goto("/")  # nothing changed on question 2
+    assert browsing.dialogs == ["beforeunload"]

@@ -18,6 +18,7 @@ import itertools
 import json
 import os
 import re
+import sqlite3
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
@@ -220,7 +221,17 @@ def site(saver: str, browser: Browser, tmp_path_factory: pytest.TempPathFactory)
     )
     with gunicorn(env, folder, port, server.log):
         SAVERS[saver](site)
+        _review_drafted_facts(database)
         yield site
+
+
+def _review_drafted_facts(database: Path) -> None:
+    """As if a teacher had reviewed every fact an import drafted: students see a fact only then
+    (a draft states its question's answer), and its statement is text to check like any other.
+    A new bank state token makes the server read its listing again."""
+    with sqlite3.connect(database, timeout=30) as conn:
+        conn.execute("UPDATE facts SET draft = 0")
+        conn.execute("UPDATE bank_state SET token = 'drafts-reviewed'")
 
 
 @pytest.fixture
