@@ -388,3 +388,26 @@ def test_a_cited_fact_stays_on_the_edit_page_after_it_is_retired(teacher):
     assert "Statement of f2." in page.text
     assert post(teacher, page, {}, "save").status_code == 302
     assert db.session.get(Question, question_id).version == 1
+
+
+def test_rows_left_wholly_empty_are_not_part_of_the_question(app, teacher):
+    """A new single choice starts with four option rows; three filled ones make a question."""
+    fields = {**FIELDS["single_choice"], "options-3-text": ""}
+    qid = create(teacher, "single_choice", "Three options?", **fields)
+    version = db.session.scalar(select(QuestionVersion).where(QuestionVersion.question_id == qid))
+    assert [o["text"] for o in version.data["options"]] == ["Paris", "Lyon", "Nice"]
+    db.session.rollback()
+
+    # A message about a row after an empty one is shown beside that row, not the one before it.
+    page = editor(teacher, "single_choice")
+    fields = {
+        "prompt": "Gap first",
+        **COMMON,
+        **FIELDS["single_choice"],
+        "options-1-text": "",
+        "options-3-text": "x" * 501,
+    }
+    page = Page(post(teacher, page, fields, "save"))
+    assert page.status == 422
+    assert "at most 500 characters" in error_beside(page, "options-3-text")
+    assert page.form("/teach/questions/").value("options-1-text") == ""  # the empty row is still shown

@@ -185,8 +185,31 @@ def _lines(value: str | None) -> list[str] | None:
     return lines or None
 
 
+def _filled(form: QuestionForm, name: str, blank: Any) -> list[Any]:
+    """The rows of list `name` that hold anything: a row left wholly empty (the fourth option a
+    new question starts with, say) is not part of the question. Which rows were kept is noted
+    on the form, for `field_name` to put a message beside the row it is about."""
+    kept = [index for index, row in enumerate(form[name].entries) if not blank(row)]
+    form.kept_rows = {**getattr(form, "kept_rows", {}), name: kept}
+    return [form[name].entries[index] for index in kept]
+
+
+def _empty_option(row: Any) -> bool:
+    return not (_text(row.text.data) or _text(row.feedback.data) or row.correct.data)
+
+
+def _empty_text(row: Any) -> bool:
+    return not _text(row.data)
+
+
+def _empty_pair(row: Any) -> bool:
+    return not (_text(row.left.data) or _text(row.right.data))
+
+
 def record_data(form: QuestionForm, qtype: str, key: str, facts: list[str]) -> dict[str, Any]:
-    """The question as a bank file's mapping would hold it; `facts` as cited (new fact included)."""
+    """The question as a bank file's mapping would hold it; `facts` as cited (new fact included).
+
+    Wholly empty rows are left out, except a cloze's blanks: those are numbered by the text."""
     record: dict[str, Any] = {
         "id": key,
         "type": qtype,
@@ -201,7 +224,7 @@ def record_data(form: QuestionForm, qtype: str, key: str, facts: list[str]) -> d
         record["marks"] = marks
     if qtype in ("single_choice", "multiple_choice"):
         record["options"] = []
-        for row in form.options:
+        for row in _filled(form, "options", _empty_option):
             option: dict[str, Any] = {"text": _text(row.text.data)}
             if row.correct.data:
                 option["correct"] = True
@@ -213,7 +236,7 @@ def record_data(form: QuestionForm, qtype: str, key: str, facts: list[str]) -> d
         _optional(record, "true_feedback", form.true_feedback.data)
         _optional(record, "false_feedback", form.false_feedback.data)
     elif qtype == "short_answer":
-        record["answers"] = [_text(a.data) for a in form.answers]
+        record["answers"] = [_text(a.data) for a in _filled(form, "answers", _empty_text)]
         record.update(_matching(form))
     elif qtype == "numeric":
         for name, field in (
@@ -226,10 +249,11 @@ def record_data(form: QuestionForm, qtype: str, key: str, facts: list[str]) -> d
                 record[name] = number
         _optional(record, "unit", form.unit.data)
     elif qtype == "ordering":
-        record["items"] = [_text(i.data) for i in form.items]
+        record["items"] = [_text(i.data) for i in _filled(form, "items", _empty_text)]
     elif qtype == "matching":
-        record["pairs"] = [{"left": _text(p.left.data), "right": _text(p.right.data)} for p in form.pairs]
-        record["distractors"] = [_text(d.data) for d in form.distractors]
+        pairs = _filled(form, "pairs", _empty_pair)
+        record["pairs"] = [{"left": _text(p.left.data), "right": _text(p.right.data)} for p in pairs]
+        record["distractors"] = [_text(d.data) for d in _filled(form, "distractors", _empty_text)]
     elif qtype == "cloze":
         record["text"] = _text(form.text.data)
         record["blanks"] = [_blank(row) for row in form.blanks]
@@ -321,8 +345,10 @@ def field_name(form: QuestionForm, qtype: str, loc: tuple[Any, ...]) -> str:
         return _RENAMED[head]
     if head in ROW_NAMES and len(loc) >= 2 and isinstance(loc[1], int):
         rows = form[head]
-        if loc[1] < len(rows.entries):
-            entry = rows.entries[loc[1]]
+        kept = getattr(form, "kept_rows", {}).get(head)
+        index = kept[loc[1]] if kept is not None and loc[1] < len(kept) else loc[1]
+        if index < len(rows.entries):
+            entry = rows.entries[index]
             if len(loc) >= 3 and isinstance(loc[2], str) and loc[2] in getattr(entry, "form", {}):
                 return entry.form[loc[2]].name
             return entry.name
