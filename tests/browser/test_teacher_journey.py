@@ -246,6 +246,8 @@ def write_question(page: Page, browsing: Browsing, journey: Journey, qtype: str,
     preview = page.get_by_role("region", name="Preview: as a student sees it")
     expect(preview.get_by_role("heading", level=3, name=PROMPTS[qtype])).to_be_visible()
     expect(page.locator(".error")).to_have_count(0)
+    assert page.url.endswith("#preview-heading")  # the page lands on the preview, below the form
+    expect(preview.get_by_role("heading", level=2)).to_be_in_viewport()
     answer(preview, qtype)
     if qtype in ("short_answer", "numeric"):  # Enter in the answer box checks it, as on a quiz page
         with page.expect_navigation():
