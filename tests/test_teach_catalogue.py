@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 
 from sqlalchemy import func, select
@@ -186,6 +187,11 @@ def test_question_page_shows_the_answer_data_as_written_and_escaped(app, runner,
     written = "&#34;text&#34;: &#34;&lt;b&gt;Tom &amp; Jerry&#39;s&lt;/b&gt; \\&#34;show\\&#34;&#34;"
     assert written in page.html
     assert "\\u003c" not in page.html
+    # The right answer reads as a student is shown it; the stored JSON is one click away.
+    [right_option] = [o["text"] for o in data["questions"][0]["options"] if o.get("correct")]
+    right = re.search(r'<p class="right-answer">(.*?)</p>', page.html, re.S).group(1)
+    assert html.unescape(right) == right_option
+    assert "<summary>Everything the question holds, as stored (JSON)</summary>" in page.html
 
 
 def test_retire_restore_and_delete(app, runner, tmp_path):

@@ -10,6 +10,7 @@ from sqlalchemy import Select, delete, exists, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from ..bank.load import new_state
+from ..grading import right_answer
 from ..models import (
     Answer,
     Question,
@@ -47,6 +48,7 @@ class QuestionDetail:
     origin: str
     web_edited: bool
     current: QuestionVersion
+    right_answer: list[str]  # as a student is shown it after answering
     data_text: str  # the answer data as JSON, to be escaped as any text (tojson mangles < > & ')
     topics: list[str]
     facts: list[str]
@@ -101,6 +103,7 @@ def question_detail(session: Session, question_id: int) -> QuestionDetail | None
         origin=origin_label(question.origin_file),
         web_edited=question.web_edited_at is not None,
         current=current,
+        right_answer=right_answer(current.type, current.data),
         data_text=json.dumps(current.data, indent=2, ensure_ascii=False),
         topics=sorted(t.key for t in current.topics),
         facts=sorted(f.key for f in current.facts),
