@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 import yaml
 from sqlalchemy import select
 
@@ -370,3 +371,22 @@ def test_imported_short_answers_are_graded_as_moodle_grades_them(runner, tmp_pat
     assert grade("short_answer", data["fr"], {"text": "ou"}).fraction == 0.0
     assert grade("cloze", data["gap"], {"blanks": ["paris"]}).fraction == 1.0
     assert grade("cloze", data["gap"], {"blanks": ["Pariss"]}).fraction == 0.0
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "::q:: Sky?{=blue ~red ~green}\n".encode("utf-16"),
+        "::q:: Sky?{=blue ~red ~green}\n".encode("utf-16-le"),
+    ],
+    ids=["with a byte order mark", "without"],
+)
+def test_a_utf16_file_is_named_as_such(runner, tmp_path, raw):
+    path = tmp_path / "notepad.gift"
+    path.write_bytes(raw)
+    result = invoke(runner, "import", str(path))
+    assert result.exit_code == 1
+    assert (
+        f"{path}:1: (file): UTF-16 text (Windows calls it Unicode), not UTF-8: save it as UTF-8"
+        in result.stderr
+    )

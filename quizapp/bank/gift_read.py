@@ -149,8 +149,8 @@ def _read_block(reading: Reading, first_line: int, lines: list[str], category: l
             reading.error(
                 line_at(index),
                 where,
-                f"a second '{text[index]}': a question holds one answer block "
-                "(write \\{ and \\} for braces in text)",
+                f"a second '{text[index]}': a question holds one answer block (is a blank line "
+                "missing before the next question? write \\{ and \\} for braces in text)",
             )
             return
     block = Block(

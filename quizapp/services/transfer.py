@@ -85,10 +85,21 @@ def too_large(shown: str, size: int, max_bytes: int) -> Problem:
     )
 
 
+def _utf16(raw: bytes) -> bool:
+    """Whether the bytes look like UTF-16: its byte order mark, or a NUL in every other byte."""
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return True
+    head = raw[:400]
+    return len(head) >= 8 and any(head[start::2].count(0) >= 0.9 * len(head[start::2]) for start in (0, 1))
+
+
 def decode_text(raw: bytes, shown: str, max_bytes: int) -> tuple[str | None, list[Problem]]:
     """The text of a file's bytes (UTF-8), or the line-numbered reason it is not text."""
     if len(raw) > max_bytes:
         return None, [too_large(shown, len(raw), max_bytes)]
+    if _utf16(raw):
+        why = "UTF-16 text (Windows calls it Unicode), not UTF-8: save it as UTF-8"
+        return None, [Problem(shown, 1, "(file)", why)]
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:

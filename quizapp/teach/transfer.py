@@ -59,10 +59,15 @@ def _import_form(**kwargs: Any) -> ImportForm:
     return form
 
 
+MULTIPART_ALLOWANCE = 16 * 1024  # the form's other fields and the multipart framing around the file
+
+
 def _limit() -> int:
-    """The largest file an upload may hold: the import limit, within the request size limit."""
+    """The largest file an upload may hold: the import limit, within the request size limit
+    (less what the rest of the request takes, so that a file of the size the page states fits)."""
     config = current_app.config
-    return min(config["QUIZAPP_IMPORT_MAX_BYTES"], config.get("MAX_CONTENT_LENGTH") or 1 << 62)
+    request_limit = config.get("MAX_CONTENT_LENGTH") or 1 << 62
+    return min(config["QUIZAPP_IMPORT_MAX_BYTES"], request_limit - MULTIPART_ALLOWANCE)
 
 
 def web_problem(problem: Problem) -> Problem:
