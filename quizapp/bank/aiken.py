@@ -18,6 +18,10 @@ from .foreign import NO_EXPLANATION, Reading, ReadQuestion
 
 _OPTION = re.compile(r"^([A-Z])[).][ \t]+(.*)$")
 _ANSWER = re.compile(r"^ANSWER\s*:\s*(.*)$")
+# Lines a writer meant as options or as the answer, but that Aiken does not read as such.
+_NEAR_OPTION = re.compile(r"^(?:[a-z0-9][).]\s|[A-Za-z0-9][).]\S)")
+_NEAR_ANSWER = re.compile(r"^answer\s*:", re.IGNORECASE)
+OPTION_FORM = "an option is a capital letter, ')' or '.', then a space, as in 'A) Paris'"
 
 
 class _Open:
@@ -25,6 +29,7 @@ class _Open:
         self.line = line
         self.text = [text]
         self.options: list[tuple[int, str, str]] = []  # (line, letter, text)
+        self.near: list[int] = []  # lines of its text that look like options but are not
 
 
 def read_aiken(text: str, path: str) -> Reading:
@@ -32,20 +37,38 @@ def read_aiken(text: str, path: str) -> Reading:
     reading = Reading(path, "aiken")
     text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
     current: _Open | None = None
+    stray = False  # options without a question were just reported: the next ones are too
     for number, raw in enumerate(text.split("\n"), 1):
         line = raw.strip()
         if not line:
+            stray = False
             continue
         option, answer = _OPTION.match(line), _ANSWER.match(line)
+        if not answer and _NEAR_ANSWER.match(line):
+            reading.error(
+                number, "question", f"write the answer line as 'ANSWER: X' (in capitals); got {line[:40]!r}"
+            )
+            current = None
+            continue
         if answer:
-            if current is None or not current.options:
+            if current is not None and not current.options and current.near:
+                lines = ", ".join(map(str, current.near))
+                reading.error(
+                    number,
+                    "question",
+                    f"no options before ANSWER: lines {lines} are not read as options ({OPTION_FORM})",
+                )
+            elif current is None or not current.options:
                 reading.error(number, "question", "ANSWER: without a question and its options before it")
             else:
                 _finish(reading, current, _answer_letter(answer[1]), number)
             current = None
+        elif option and current is None and option[1] != "A" and not stray:  # "I. Newton wrote..."
+            current = _Open(number, line)
         elif option:
             if current is None:
                 reading.error(number, "question", f"option {option[1]}) without a question before it")
+                stray = True
                 continue
             expected = chr(ord("A") + len(current.options))
             if option[1] != expected:
@@ -55,6 +78,8 @@ def read_aiken(text: str, path: str) -> Reading:
             current = _Open(number, line)
         elif not current.options:
             current.text.append(line)
+            if _NEAR_OPTION.match(line):
+                current.near.append(number)
         else:
             reading.error(
                 number,

@@ -306,6 +306,9 @@ class _Question:
         entries = ([head] if head is not None else []) + answers
         values: list[tuple[float, dict[str, Any], int]] = []
         for found in entries:
+            if self.block.restore(found.text).strip().startswith("*"):  # Moodle's "any other number"
+                self.note("the catch-all answer (*) is not kept (a wrong number scores nothing anyway)")
+                continue
             value = self._number_answer(found)
             if value is not None:
                 weight = 100.0 if found.weight is None else found.weight
