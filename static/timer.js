@@ -9,6 +9,14 @@
   var output = document.getElementById("countdown");
   if (!deadline || !output) { return; }
 
+  // The page states the deadline in UTC; say it in the taker's own time too.
+  var due = new Date(Date.parse(deadline.getAttribute("datetime")));
+  if (due.getTimezoneOffset() !== 0) {
+    var local = document.createElement("span");
+    local.textContent = " (" + due.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" }) + " your time)";
+    deadline.after(local);
+  }
+
   function submitAttempt() {
     var form = document.querySelector("form[data-time-up]");
     var link = document.querySelector("a[data-time-up]");

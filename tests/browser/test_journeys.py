@@ -267,3 +267,12 @@ def test_leaving_a_question_with_an_unsaved_answer_asks_first(browsing: Browsing
     page.goto(attempt_url(attempt_id, 2))
     page.goto("/")  # nothing changed on question 2
     assert browsing.dialogs == ["beforeunload"]
+
+
+def test_the_deadline_is_also_given_in_the_takers_own_time(browsing: Browsing) -> None:
+    page = browsing.new_page(timezone_id="Asia/Kolkata", locale="en-GB")  # UTC+05:30, no summer time
+    start_quiz(page, SHORT_EXAM)
+    utc = page.locator("#deadline").get_attribute("datetime")  # e.g. 2026-11-29T16:50:00Z
+    hours, minutes = int(utc[11:13]), int(utc[14:16])
+    total = (hours * 60 + minutes + 330) % (24 * 60)
+    expect(page.locator(".deadline")).to_contain_text(f"({total // 60:02d}:{total % 60:02d} your time)")
