@@ -33,7 +33,7 @@ def _print_result(result: ImportResult, dry_run: bool) -> None:
     kind = (result.format or "?").upper() if result.format != "yaml" else "YAML"
     click.echo(
         f"{result.path}: {kind}, {counted(result.questions, 'question')} to import, "
-        f"{len(result.skipped)} skipped"
+        f"{result.skipped_questions} skipped"
     )
     for problem in result.skipped:
         click.echo(f"skipped {_line(problem)}")

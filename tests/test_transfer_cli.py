@@ -390,3 +390,14 @@ def test_a_utf16_file_is_named_as_such(runner, tmp_path, raw):
         f"{path}:1: (file): UTF-16 text (Windows calls it Unicode), not UTF-8: save it as UTF-8"
         in result.stderr
     )
+
+
+def test_skipped_counts_questions_not_reasons(runner, tmp_path):
+    path = tmp_path / "two-reasons.gift"
+    long_option = "x" * 600
+    bad = f"::bad:: Which?{{={long_option} ~{long_option} ~no}}"  # two options too long
+    path.write_text(f"{bad}\n\n::good:: Sky?{{=blue ~red ~green}}\n", encoding="utf-8")
+    result = invoke(runner, "import", str(path), "--dry-run")
+    assert result.stdout.splitlines()[0] == f"{path}: GIFT, 1 question to import, 1 skipped", result.stdout
+    reasons = [line for line in result.stdout.splitlines() if line.startswith("skipped ")]
+    assert len(reasons) == 2, result.stdout  # both of the question's reasons are listed

@@ -64,8 +64,9 @@ class ImportPlan:
     bank: Bank
     drafts: list[dict[str, Any]]
     errors: list[Problem]
-    skipped: list[Problem]
+    skipped: list[Problem]  # the reasons: a question may have several
     notes: list[Problem]
+    skipped_questions: int = 0
 
 
 def slug(text: str, limit: int = 80) -> str:
@@ -98,6 +99,7 @@ def plan_import(reading: Reading, existing: Existing, source_id: str | None = No
         )
         if valid is not None:
             questions.append((read, valid))
+    skipped_questions = len(reading.skipped) + len(reading.questions) - len(questions)
 
     question_ids = _Ids(existing.questions, place, namespace)
     fact_ids = _Ids(existing.facts, place, namespace)
@@ -126,7 +128,7 @@ def plan_import(reading: Reading, existing: Existing, source_id: str | None = No
     bank = check_parsed([ParsedFile(path, data, lines)])
     bank.problems = bank.errors  # coverage warnings mean nothing for drafted facts
     errors.extend(bank.errors)
-    return ImportPlan(reading, bank, drafts, errors, skipped, notes)
+    return ImportPlan(reading, bank, drafts, errors, skipped, notes, skipped_questions)
 
 
 def draft_statement(question: Any) -> str:

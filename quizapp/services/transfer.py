@@ -42,7 +42,8 @@ class ImportResult:
     format: str | None
     errors: list[Problem] = field(default_factory=list)
     more_errors: int = 0  # found after the listed ones, not listed (see foreign.MAX_ERRORS)
-    skipped: list[Problem] = field(default_factory=list)
+    skipped: list[Problem] = field(default_factory=list)  # the reasons: a question may have several
+    skipped_questions: int = 0
     notes: list[Problem] = field(default_factory=list)
     drafts: list[dict[str, Any]] = field(default_factory=list)
     questions: int = 0
@@ -186,13 +187,14 @@ def import_text(
         bank = plan.bank
         result.errors, result.skipped, result.notes = plan.errors, plan.skipped, plan.notes
         result.more_errors = reading.more_errors
+        result.skipped_questions = plan.skipped_questions
         result.drafts = plan.drafts
         result.questions = len(plan.drafts)
         if not plan.drafts and not result.errors:
-            why = f"all {len(result.skipped)} skipped" if result.skipped else "the file holds none"
+            why = f"all {result.skipped_questions} skipped" if result.skipped else "the file holds none"
             result.errors = [Problem(shown, 1, "(file)", f"no question to import: {why}")]
         if strict and result.skipped and not result.errors:
-            skipped = counted(len(result.skipped), "question")
+            skipped = counted(result.skipped_questions, "question")
             result.errors = [Problem(shown, 1, "(file)", f"--strict: {skipped} would be skipped")]
     if result.errors:
         session.rollback()
