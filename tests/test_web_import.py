@@ -307,3 +307,15 @@ def test_the_command_line_options_have_their_controls(app, runner, snapshot, loa
     unknown = upload(browser, "quiz.gift", GIFT, source="nope")
     assert unknown.status_code == 422 and "Not a valid choice" in text_of(unknown)
     assert snapshot() == before
+
+
+def test_a_file_that_would_retire_an_earlier_imports_questions_says_so(app, runner, snapshot, loaded):
+    browser = teacher(app, runner)
+    assert confirm(browser, upload(browser, "quiz.gift", GIFT)).status_code == 200
+    other = "::sky:: What colour is the sky?{=blue ~red ~green}\n"  # another file, the same name
+    dry = upload(browser, "quiz.gift", other)
+    assert dry.status_code == 200
+    shown = " ".join(text_of(dry).split())
+    assert "Importing would retire 2 questions that an earlier import of quiz.gift brought" in shown
+    again = upload(browser, "quiz.gift", GIFT)  # the same file again retires nothing: no warning
+    assert "would retire" not in text_of(again)
