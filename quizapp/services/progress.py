@@ -220,7 +220,7 @@ Group = tuple[str, str, tuple[int, ...]]  # key, title, active question ids
 @dataclass(frozen=True)
 class BankShape:
     """The active questions of each active fact (in bank order) and of each topic (by title),
-    and the keys of the facts an import drafted (their statements give the answer away)."""
+    and which of those facts an import drafted (their statements give the answer away)."""
 
     facts: list[Group]
     topics: list[Group]
@@ -252,7 +252,7 @@ def bank_shape(session: Session) -> BankShape:
         .subquery()
     )
     facts = session.execute(
-        select(Fact.key, Fact.statement, current.c.question_id)
+        select(Fact.key, Fact.statement, current.c.question_id, Fact.draft)
         .join(question_version_facts, question_version_facts.c.fact_id == Fact.id)
         .join(current, current.c.version_id == question_version_facts.c.question_version_id)
         .where(Fact.retired_at.is_(None))
@@ -264,9 +264,10 @@ def bank_shape(session: Session) -> BankShape:
         .join(current, current.c.version_id == question_version_topics.c.question_version_id)
         .order_by(Topic.title)
     ).all()
-    drafted = select(Fact.key).where(Fact.draft.is_(True), Fact.retired_at.is_(None))
-    drafts = frozenset(session.scalars(drafted))
-    shape = BankShape(grouped(facts), grouped(topics), drafts)
+    drafts = frozenset(key for key, _, _, draft in facts if draft)
+    shape = BankShape(
+        grouped([(key, title, question) for key, title, question, _ in facts]), grouped(topics), drafts
+    )
     if token is not None:
         _shapes[engine] = (token, shape)
     return shape
