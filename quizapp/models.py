@@ -234,6 +234,9 @@ class User(UserMixin, db.Model):
     role: Mapped[str] = mapped_column(String(16), default="student", server_default="student")
     # Every user made by the app has one; a row without one (inserted by hand) cannot have a session.
     session_token: Mapped[str | None] = mapped_column(String(64), unique=True, default=new_session_token)
+    # Kept on write (services.attempts, personal_data.merge_users): My progress pages the history
+    # by it instead of counting every attempt of the user on each view.
+    attempt_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     def get_id(self) -> str | None:
         """What Flask-Login keeps in the session and the remember-me cookie."""

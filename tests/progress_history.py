@@ -13,10 +13,10 @@ from collections import defaultdict
 from datetime import datetime, timedelta
 
 from fsrs import Card, State
-from sqlalchemy import JSON, Table, insert, select
+from sqlalchemy import JSON, Table, insert, select, update
 from sqlalchemy.orm import Session
 
-from quizapp.models import Answer, Attempt, Question, QuestionVersion
+from quizapp.models import Answer, Attempt, Question, QuestionVersion, User
 from quizapp.review_models import ReviewCard, ReviewLog, StudyDay
 from quizapp.services.review import utc_day
 
@@ -82,6 +82,8 @@ def insert_history(
             for started, chosen in plan
         ],
     )
+    # The user's attempt count is kept on write by the app (services.attempts): keep it here too.
+    session.execute(update(User).where(User.id == user_id).values(attempt_count=User.attempt_count + count))
     ids = session.scalars(select(Attempt.id).where(Attempt.user_id == user_id).order_by(Attempt.id)).all()
     ids = ids[-count:]
     answer_rows, log_rows = [], []

@@ -28,4 +28,6 @@ def test_upgrade_keeps_existing_rows(app):
     row = db.session.execute(text("SELECT state, mode, position, max_score FROM attempts WHERE id = 3")).one()
     assert tuple(row) == ("open", "practice", 1, 0)
     assert db.session.execute(text("SELECT is_guest FROM users WHERE id = 7")).scalar() in (True, 1)
+    # 0013 counts the attempts a user already has (My progress pages the history by the count).
+    assert db.session.execute(text("SELECT attempt_count FROM users WHERE id = 7")).scalar() == 1
     db.session.rollback()

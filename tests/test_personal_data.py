@@ -39,6 +39,7 @@ def test_merge_moves_everything_and_deletes_the_source(app, runner, tmp_path):
     account.is_guest, account.username = False, "alice"
     mine = [_attempt_with_an_answer(guest.id, "practice"), _attempt_with_an_answer(guest.id, "exam")]
     theirs = _attempt_with_an_answer(account.id, "practice")  # the same quiz, open in both
+    assert (guest.attempt_count, account.attempt_count) == (2, 1)
     guest_id, account_id = guest.id, account.id
     db.session.commit()
 
@@ -53,6 +54,8 @@ def test_merge_moves_everything_and_deletes_the_source(app, runner, tmp_path):
         "quiz attempts, with every answer saved in them",
         3,
     )
+    # The count My progress pages the history by follows the attempts (it is kept on write).
+    assert db.session.get(User, account_id).attempt_count == 3
     assert personal_data.merge_users(db.session, account_id, account_id) == {}  # never with itself
 
 

@@ -15,6 +15,7 @@ from quizapp.services.review import (
     ReviewSettings,
     answer_seconds,
     rating_for,
+    recall_curve,
     retrievability,
     settings_from,
     utc_day,
@@ -78,6 +79,23 @@ def test_retrievability_falls_with_time_and_is_zero_for_a_card_never_reviewed():
     assert after_3_days == pytest.approx(0.9, abs=1e-6)  # stability: the days until recall falls to 90%
     assert 0 < after_30_days < after_3_days
     assert retrievability(scheduler, 30.0, T0, T0 + timedelta(days=30)) > after_30_days  # more stable
+
+
+def test_the_recall_curve_for_many_cards_gives_what_fsrs_gives():
+    """My progress computes recall with `recall_curve`; it must agree with fsrs's own."""
+    custom = list(ReviewSettings().scheduler().parameters)
+    custom[20] = 0.5  # another decay
+    for scheduler in (ReviewSettings().scheduler(), settings_from({"REVIEW_PARAMETERS": custom}).scheduler()):
+        for elapsed in (timedelta(0), timedelta(hours=23, minutes=59), timedelta(days=1), timedelta(days=2.5),
+                        timedelta(days=400), timedelta(hours=-3)):  # fmt: skip
+            now = T0 + elapsed
+            curve = recall_curve(scheduler, now)
+            for stability in (0.1, 1.0, 3.0, 47.5, 3650.0):
+                expected = retrievability(scheduler, stability, T0, now)
+                assert curve(stability, T0) == pytest.approx(expected, rel=1e-12)
+                naive = T0.replace(tzinfo=None)  # as SQLite hands it back
+                assert curve(stability, naive) == pytest.approx(expected, rel=1e-12)
+        assert recall_curve(scheduler, T0)(None, None) == 0.0
 
 
 def test_mastery_is_the_mean_recall_of_a_facts_questions_with_unseen_ones_counting_zero():

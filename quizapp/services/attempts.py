@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Text, and_, bindparam, case, cast, func, select
+from sqlalchemy import Text, and_, bindparam, case, cast, func, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from ..bank.schema import Selection
@@ -133,6 +133,7 @@ def _create(
     )
     session.add(attempt)
     session.flush()
+    session.execute(update(User).where(User.id == user_id).values(attempt_count=User.attempt_count + 1))
     session.add_all(
         Slot(
             attempt_id=attempt.id,

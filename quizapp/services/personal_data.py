@@ -66,6 +66,8 @@ def merge_users(session: Session, source_id: int, target_id: int) -> dict[str, i
             update(table).where(owned.column == source_id).values({owned.column.key: target_id})
         )
         moved[table.name] = result.rowcount
+    count = select(func.count()).where(Attempt.user_id == target_id).scalar_subquery()
+    session.execute(update(User).where(User.id == target_id).values(attempt_count=count))
     session.execute(delete(User.__table__).where(User.id == source_id))
     session.flush()
     return moved

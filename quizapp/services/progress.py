@@ -26,12 +26,13 @@ from ..models import (
     Question,
     QuestionVersion,
     Topic,
+    User,
     question_version_facts,
     question_version_topics,
 )
 from ..review_models import ReviewCard, StudyDay
 from .attempts import as_utc
-from .review import retrievability, utc_day
+from .review import recall_curve, utc_day
 
 EPOCH = date(1970, 1, 1)
 WEEKLY_UP_TO_DAYS = 26 * 7  # a longer history is charted by month
@@ -78,7 +79,7 @@ class HistoryPage:
 
 
 _USER = bindparam("user_id")
-_ATTEMPT_COUNT = select(func.count()).select_from(Attempt).where(Attempt.user_id == _USER)
+_ATTEMPT_COUNT = select(User.attempt_count).where(User.id == _USER)  # kept on write: no count(*)
 _ATTEMPT_ROWS = (
     select(
         Attempt.id,
@@ -103,7 +104,7 @@ def attempts_history(session: Session, user_id: int, page: int = 1, per_page: in
     """The user's attempts, newest first, one page of them (two statements)."""
     # Statements are built once (module level): building them costs more than running them.
     # They run on the session's connection, without the ORM's layer: they read plain columns.
-    total = session.connection().execute(_ATTEMPT_COUNT, {"user_id": user_id}).scalar()
+    total = session.connection().execute(_ATTEMPT_COUNT, {"user_id": user_id}).scalar() or 0
     pages = max(1, math.ceil(total / per_page))
     page = min(max(1, page), pages)
     params = {"user_id": user_id, "limit": per_page, "offset": (page - 1) * per_page}
@@ -207,8 +208,10 @@ def mastery(
     """
     shape = shape or bank_shape(session)
     cards = session.connection().execute(_CARDS, {"user_id": user_id})
+    curve = recall_curve(scheduler, now)
+    again = int(Rating.Again)
     recall = {
-        question_id: 0.0 if last_rating == Rating.Again else retrievability(scheduler, stability, last, now)
+        question_id: 0.0 if last_rating == again else curve(stability, last)
         for question_id, stability, last, last_rating in cards
     }
     return mastery_of(shape.facts, recall), mastery_of(shape.topics, recall)

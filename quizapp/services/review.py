@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import random
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import cache
@@ -288,6 +288,26 @@ def retrievability(
         return 0.0
     card = Card(card_id=0, stability=stability, last_review=as_utc(last_review), due=now)
     return float(scheduler.get_card_retrievability(card, now))
+
+
+def recall_curve(scheduler: Scheduler, now: datetime) -> Callable[[float | None, datetime | None], float]:
+    """`retrievability` at `now` for many cards: what My progress computes for every card a user has.
+
+    fsrs's forgetting curve (R = (1 + factor * elapsed days / stability) ** decay, with the
+    scheduler's decay) without an fsrs Card made per card, which cost four times the formula;
+    tests hold it to fsrs's own `get_card_retrievability`.
+    """
+    decay = -scheduler.parameters[20]
+    factor = 0.9 ** (1 / decay) - 1
+    naive_now = now.astimezone(UTC).replace(tzinfo=None)
+
+    def recall(stability: float | None, last_review: datetime | None) -> float:
+        if stability is None or last_review is None:
+            return 0.0
+        last = last_review.astimezone(UTC).replace(tzinfo=None) if last_review.tzinfo else last_review
+        return float((1 + factor * max(0, (naive_now - last).days) / stability) ** decay)
+
+    return recall
 
 
 @dataclass(frozen=True)
