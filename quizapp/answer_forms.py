@@ -180,7 +180,8 @@ def response_from(form: AnswerForm) -> dict[str, Any] | None:
         return None if value in (None, "", "None") else {"choice": layout["options"][int(value)]}
     if qtype == "multiple_choice":
         chosen = form.choices.data or []
-        return {"choices": sorted(layout["options"][int(v)] for v in chosen)} if chosen else None
+        # A set: a value posted many times (190,000 in one tampered POST) counts, and is kept, once.
+        return {"choices": sorted({layout["options"][int(v)] for v in chosen})} if chosen else None
     if qtype == "true_false":
         value = form.answer.data
         return None if value not in ("true", "false") else {"answer": value == "true"}

@@ -179,6 +179,17 @@ def _download(body: Iterator[str], mimetype: str, filename: str) -> Response:
     return response
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(value: object) -> object:
+    """Text a spreadsheet would run as a formula (a quiz titled "=HYPERLINK(...)") made plain text
+    by a leading apostrophe, as OWASP advises against CSV injection; other values as they are."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 @bp.get("/progress/export/<kind>.csv")
 def export_csv(kind: str) -> Response:
     """One CSV per kind (attempts, answers, reviews), streamed."""
@@ -189,14 +200,12 @@ def export_csv(kind: str) -> Response:
         buffer = io.StringIO()
         writer = csv.DictWriter(buffer, fieldnames=export.FIELDS[kind], lineterminator="\r\n")
         writer.writeheader()
-        yield buffer.getvalue()
+        yield "\ufeff" + buffer.getvalue()  # the BOM: spreadsheets on Windows read UTF-8 by it
         for rows in _chunks(kind):
             buffer.seek(0)
             buffer.truncate()
             for row in rows:
-                if "response" in row:
-                    row = {**row, "response": json.dumps(row["response"], ensure_ascii=False)}
-                writer.writerow(row)
+                writer.writerow({name: spreadsheet_safe(value) for name, value in row.items()})
             yield buffer.getvalue()
 
     return _download(body(), "text/csv", f"quizapp-{kind}.csv")

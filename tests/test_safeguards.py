@@ -148,6 +148,18 @@ def crawl(browser: Browser, attempt_id: int, total: int) -> dict[str, Any]:
     return pages
 
 
+def exports(browser: Browser) -> dict[str, Any]:
+    """The user's data exports (each CSV, and the JSON), by name."""
+    urls = [f"/progress/export/{kind}.csv" for kind in ("attempts", "answers", "reviews")]
+    return {url: browser.open("GET", url, buffered=True) for url in [*urls, "/progress/export.json"]}
+
+
+def exported_answers(browser: Browser) -> list[dict[str, Any]]:
+    return json.loads(browser.open("GET", "/progress/export.json", buffered=True).get_data(as_text=True))[
+        "answers"
+    ]
+
+
 def leaks(app: Any, browser: Browser, blob: str, secrets: list[str]) -> list[str]:
     jar = browser.client.get_cookie(app.config["SESSION_COOKIE_NAME"])
     if jar is not None:
@@ -292,6 +304,14 @@ def test_double_submit_in_practice_stores_one_answer(browser, markers):
     assert answer.fraction == 1.0
     slot = slot_of(attempt_id, 1)
     assert slot.sequence == 1 and slot.fraction == 1.0 and slot.response == {"choice": 0}
+
+
+def test_a_choice_posted_many_times_counts_and_is_kept_once(browser, markers):
+    attempt_id, _ = browser.start("exam")
+    page = browser.get(f"/attempts/{attempt_id}/2")
+    [value] = page.fields_for("multiple_choice", ["pick 0"])["choices"]
+    assert browser.submit(page, fields={"choices": [value] * 5000}, go="next").status_code == 302
+    assert slot_of(attempt_id, 2).response == {"choices": [0]}
 
 
 def test_double_submit_and_back_button_in_an_exam(browser, markers):
@@ -495,9 +515,26 @@ def test_a_quiz_holding_answers_back_shows_none_before_or_after_submit(app, brow
             page = browser.get(f"/attempts/{attempt_id}/{position}")
             assert "Feedback comes with the review" in page.text
     pages = crawl(browser, attempt_id, 8)
+    pages.update(exports(browser))
+    # The export tells no more than the pages: no verdict before the submit (an exam's answers are
+    # graded, and kept as answers, only then).
+    open_answers = exported_answers(browser)
+    assert [a["fraction"] for a in open_answers] == ([None] * 8 if quiz == "hidden-practice" else [])
     finish = browser.submit(browser.get(f"/attempts/{attempt_id}/finish"), f"/attempts/{attempt_id}/finish")
     assert location(finish) == f"/attempts/{attempt_id}/review"
     pages["review"] = browser.get(f"/attempts/{attempt_id}/review").response
+    pages.update(exports(browser))
+    answers = exported_answers(browser)
+    assert None not in [a["fraction"] for a in answers]  # the review gives each verdict
+    # The taker's answers as text, never the bank positions they are stored as (the bank lists an
+    # ordering's items, and a matching's right answers, in the right order).
+    assert all("response" not in a for a in answers)
+    assert answers[5]["answer"] == "\n".join(f"{n}. {item}" for n, item in enumerate(reversed(ORDER), 1))
+    assert answers[6]["answer"].splitlines() == [
+        "left one → right two",
+        "left two → right one",
+        "left three → right three",
+    ]
     for name, response in pages.items():
         assert response.status_code == 200, name
         assert leaks(app, browser, everything(app, response), all_secrets()) == [], name

@@ -2,6 +2,11 @@
 
 Each kind is read in keyset chunks (rows after the last id seen), so memory stays bounded
 whatever the history's size, and the caller may end its transaction between chunks.
+
+An export tells no more than the pages do: an answer is the text the taker gave (the stored
+response holds bank positions, and the bank lists an ordering's items, and a matching's right
+answers, in the right order), and the verdict (fraction, rating) of an answer whose feedback
+waits for the submit is left out until the attempt is submitted.
 """
 
 from __future__ import annotations
@@ -13,9 +18,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..models import Answer, Attempt, Question, QuestionVersion
+from ..models import Answer, Attempt, Question, QuestionVersion, Quiz, Slot
+from ..presenting import describe_response
 from ..review_models import ReviewLog
 from .attempts import as_utc
+from .visibility import feedback_at_once
 
 CHUNK = 1000
 
@@ -36,9 +43,10 @@ FIELDS: dict[str, list[str]] = {
         "attempt_id",
         "question",
         "question_version",
+        "prompt",
         "answered_at",
         "fraction",
-        "response",
+        "answer",
     ],
     "reviews": [
         "review_id",
@@ -58,6 +66,11 @@ RATINGS = {1: "again", 2: "hard", 3: "good", 4: "easy"}
 
 def _time(moment: datetime | None) -> str | None:
     return as_utc(moment).isoformat() if moment else None
+
+
+def _verdict_shown(state: str | None, mode: str | None, feedback: str | None) -> bool:
+    """Whether the taker has been told how an answer in this attempt was graded."""
+    return state is None or state != "open" or feedback_at_once(mode or "", feedback)
 
 
 def attempts(session: Session, user_id: int, chunk: int = CHUNK) -> Iterator[list[dict[str, Any]]]:
@@ -107,9 +120,21 @@ def answers(session: Session, user_id: int, chunk: int = CHUNK) -> Iterator[list
             return
         last = ids[-1]
         rows = session.execute(
-            select(Answer, Question.key, QuestionVersion.number)
+            select(
+                Answer,
+                Question.key,
+                QuestionVersion.number,
+                QuestionVersion.prompt,
+                QuestionVersion.type,
+                QuestionVersion.data,
+                Attempt.state,
+                Attempt.mode,
+                Quiz.feedback,
+            )
             .join(QuestionVersion, QuestionVersion.id == Answer.question_version_id)
             .join(Question, Question.id == QuestionVersion.question_id)
+            .join(Attempt, Attempt.id == Answer.attempt_id)
+            .outerjoin(Quiz, Quiz.id == Attempt.quiz_id)
             .where(Answer.attempt_id.in_(ids))
             .order_by(Answer.attempt_id, Answer.id)
         ).all()
@@ -120,11 +145,12 @@ def answers(session: Session, user_id: int, chunk: int = CHUNK) -> Iterator[list
                     "attempt_id": answer.attempt_id,
                     "question": key,
                     "question_version": number,
+                    "prompt": prompt,
                     "answered_at": _time(answer.answered_at),
-                    "fraction": answer.fraction,
-                    "response": answer.response,
+                    "fraction": answer.fraction if _verdict_shown(state, mode, feedback) else None,
+                    "answer": "\n".join(describe_response(qtype, data, answer.response)),
                 }
-                for answer, key, number in rows
+                for answer, key, number, prompt, qtype, data, state, mode, feedback in rows
             ]
 
 
@@ -132,9 +158,14 @@ def reviews(session: Session, user_id: int, chunk: int = CHUNK) -> Iterator[list
     last = 0
     while True:
         rows = session.execute(
-            select(ReviewLog, Question.key, QuestionVersion.number)
+            select(
+                ReviewLog, Question.key, QuestionVersion.number, Attempt.state, Attempt.mode, Quiz.feedback
+            )
             .join(Question, Question.id == ReviewLog.question_id)
             .join(QuestionVersion, QuestionVersion.id == ReviewLog.question_version_id)
+            .outerjoin(Slot, Slot.id == ReviewLog.slot_id)
+            .outerjoin(Attempt, Attempt.id == Slot.attempt_id)
+            .outerjoin(Quiz, Quiz.id == Attempt.quiz_id)
             .where(ReviewLog.user_id == user_id, ReviewLog.id > last)
             .order_by(ReviewLog.id)
             .limit(chunk)
@@ -148,13 +179,13 @@ def reviews(session: Session, user_id: int, chunk: int = CHUNK) -> Iterator[list
                 "question": key,
                 "question_version": number,
                 "attempt_slot_id": log.slot_id,
-                "rating": RATINGS[log.rating],
-                "fraction": log.fraction,
+                "rating": RATINGS[log.rating] if (shown := _verdict_shown(state, mode, feedback)) else None,
+                "fraction": log.fraction if shown else None,
                 "reviewed_at": _time(log.reviewed_at),
                 "duration_ms": log.duration_ms,
                 "elapsed_days": log.elapsed_days,
             }
-            for log, key, number in rows
+            for log, key, number, state, mode, feedback in rows
         ]
 
 
