@@ -74,10 +74,10 @@ def question(attempt_id: int, position: int) -> Response | str | tuple[str, int]
     if page is None:  # no such page: an attempt that is not open still sends the taker to its review
         attempt = _attempt_or_404(attempt_id, close_overdue=request.method == "GET")
         if attempt.state != "open":
-            return redirect(url_for("quiz.review", attempt_id=attempt.id))
+            return _submitted(attempt)
         abort(404)
     if page.attempt.state != "open":
-        return redirect(url_for("quiz.review", attempt_id=attempt_id))
+        return _submitted(page.attempt)
     if request.method == "GET":
         if svc.overdue(page.attempt, utcnow()):
             _close_at_deadline(page.attempt)
@@ -86,6 +86,20 @@ def question(attempt_id: int, position: int) -> Response | str | tuple[str, int]
         return _show(page)
     # A save after the deadline must be refused (409 in _save), not silently redirected to the review.
     return _save(page)
+
+
+def _submitted(attempt: Attempt | pages.AttemptView) -> Response | tuple[str, int]:
+    """A page of a submitted attempt: a visit goes to its review; an answer posted from a page left
+    open (another tab submitted it, or it was closed at its deadline) is refused, and says so."""
+    if request.method == "GET":
+        return redirect(url_for("quiz.review", attempt_id=attempt.id))
+    message = (
+        "This attempt was already submitted (from another page or tab, or at its deadline), so this answer "
+        "was not saved. Its review shows what was."
+    )
+    return render_template(
+        "quiz/message.html", title="Already submitted", message=message, attempt=attempt
+    ), 409
 
 
 def _show(page: pages.Page) -> str:

@@ -97,8 +97,8 @@ ROUTES: dict[str, Route | tuple[Route, ...]] = {
         Route("/attempts/{missing}/1", get=everyone(404), post=everyone(404), data={"seq": "1"}),
         Route(f"/attempts/{HUGE}/1", get=everyone(404), post=everyone(404), data={"seq": "1"}),
         Route(f"/attempts/{{open}}/{HUGE}", get=everyone(404), post=everyone(404), data={"seq": "1"}),
-        # A finished attempt's page sends its owner to the review.
-        Route("/attempts/{finished}/1", get=owner_only(302), post=owner_only(302), data={"seq": "1"}),
+        # A finished attempt's page sends its owner to the review; an answer posted to it is refused.
+        Route("/attempts/{finished}/1", get=owner_only(302), post=owner_only(409), data={"seq": "1"}),
     ),
     "quiz.summary": (
         Route("/attempts/{open}/summary", get=owner_only(200)),

@@ -460,8 +460,10 @@ def test_finishing_twice_scores_once_and_the_second_goes_to_the_review(browser, 
         f"/attempts/{attempt_id}/1",
     ):
         assert location(browser.fetch(url)) == f"/attempts/{attempt_id}/review"
+    # an answer posted from a page left open in another tab is refused, and says so
     response = browser.submit(page, fields=page.fields_for("single_choice", "choice 3"), go="next")
-    assert location(response) == f"/attempts/{attempt_id}/review"
+    assert response.status_code == 409 and "so this answer was not saved" in Page(response).text
+    assert f'href="/attempts/{attempt_id}/review"' in Page(response).html
     assert slot_of(attempt_id, 1).response == {"choice": 0}
 
 
