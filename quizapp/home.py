@@ -136,6 +136,7 @@ def practise() -> Response | tuple[str, int]:
     bank = listing(db.session)
     form = practise_form(bank)
     if not form.validate_on_submit():
+        _plain_practise_errors(form)
         return render_home(bank, form), 422
     try:
         attempt = start_practice(
@@ -156,6 +157,15 @@ def practise() -> Response | tuple[str, int]:
         matching = counted(total, "question")
         flash(f"Only {matching} match what you picked: this practice holds them all.", "info")
     return redirect(url_for("quiz.question", attempt_id=attempt.id, position=1))
+
+
+def _plain_practise_errors(form: PractiseForm) -> None:
+    """WTForms' messages in the page's words: one per field, saying what to do."""
+    for field, what in ((form.topics, "topic"), (form.facts, "fact")):
+        if any("not a valid choice" in error for error in field.errors):  # retired since the page was shown
+            field.errors = [f"A {what} you picked is no longer offered: pick again from the list."]
+    if form.count.errors:
+        form.count.errors = ["Enter a whole number of questions from 1 to 50."]
 
 
 @bp.get("/healthz")

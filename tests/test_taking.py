@@ -1124,3 +1124,15 @@ def test_checking_an_answer_with_empty_parts_asks_first(browser, loaded, snapsho
     assert location(response) == f"/attempts/{attempt_id}/{position}#feedback-{position}"
     assert "Your answer" in _feedback(browser.follow(response))  # checked as it was
     assert slot_of(attempt_id, position).fraction < 1
+
+
+def test_a_refused_practise_form_says_why_beside_each_field_and_scrolls_to_it(browser, loaded):
+    home = browser.get("/")
+    assert home.form("/practise").action.endswith("#practise-heading")  # the refusal comes into view
+    refused = browser.submit(home, "/practise", {"facts": ["f-retired-meanwhile"], "count": "2.5"})
+    assert refused.status_code == 422
+    page = Page(refused)
+    assert "A fact you picked is no longer offered: pick again from the list." in page.text
+    assert 'aria-describedby="facts-error"' in page.html and 'id="facts-error"' in page.html
+    assert "Enter a whole number of questions from 1 to 50." in page.text
+    assert "Not a valid integer value" not in page.text
