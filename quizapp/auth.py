@@ -137,10 +137,19 @@ def too_many_attempts(_error: RateLimitExceeded) -> tuple[str, int, dict[str, st
     limit = limiter.current_limit
     now = current_app.config["QUIZAPP_LIMIT_CLOCK"]()
     wait = max(1, math.ceil((limit.window.reset_time - now) / 60)) if limit else 15
-    message = (
-        "There have been too many failed sign-ins to this account or from your network, so signing "
-        f"in is paused for a while. Try again in {counted(wait, 'minute')}. Nothing is "
-        "locked for good, and your account and its data are unchanged."
-    )
-    page = render_template("errors/error.html", title="Too many failed sign-ins", message=message)
+    if request.blueprint == "account":
+        title = "Too many wrong passwords"
+        message = (
+            "The password has been given wrongly too many times on this account's pages, so they "
+            f"check no password for a while. Try again in {counted(wait, 'minute')}. Your account and "
+            "its data are unchanged."
+        )
+    else:
+        title = "Too many failed sign-ins"
+        message = (
+            "There have been too many failed sign-ins to this account or from your network, so signing "
+            f"in is paused for a while. Try again in {counted(wait, 'minute')}. Nothing is "
+            "locked for good, and your account and its data are unchanged."
+        )
+    page = render_template("errors/error.html", title=title, message=message)
     return page, 429, {"Retry-After": str(wait * 60)}

@@ -304,6 +304,15 @@ def test_changing_the_password(browser, other):
 # --- deleting the account -------------------------------------------------------------------------
 
 
+def test_the_only_admin_cannot_delete_their_account(browser, runner):
+    register(browser)
+    assert runner.invoke(args=["user", "role", "alice", "admin"]).exit_code == 0
+    response = browser.submit(browser.get("/account/delete"), "/account/delete", {"password": PASSWORD})
+    assert response.status_code == 422
+    assert "only admin: make another admin first" in error_beside(Page(response), "password")
+    assert user_named("alice") is not None
+
+
 def test_deleting_the_account_removes_it_and_its_data(browser, other, loaded):
     register(browser, email="alice@example.org")
     attempt_id = practise_one(browser)

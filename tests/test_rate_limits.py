@@ -237,3 +237,30 @@ def test_behind_a_proxy_the_forwarded_address_is_limited(app, browser, clock, da
         assert fail(client, "203.0.113.2") == 422  # another client behind the same proxy
         db.session.remove()
         db.engine.dispose()
+
+
+def test_wrong_passwords_on_the_account_pages_are_limited_per_account(browser, clock):
+    """A session left open on a shared computer must not let anyone guess its password at will."""
+    register(browser)
+
+    def change(current: str) -> Any:
+        page = browser.get("/account/password")
+        fields = {
+            "current_password": current,
+            "new_password": "a new long phrase",
+            "confirm": "a new long phrase",
+        }
+        return browser.submit(page, "/account/password", fields)
+
+    def delete(password: str) -> Any:
+        return browser.submit(browser.get("/account/delete"), "/account/delete", {"password": password})
+
+    assert change("guess one").status_code == 422
+    assert delete("guess two").status_code == 422
+    assert change("guess three").status_code == 422
+    for response in (change("correct horse battery"), delete("correct horse battery")):
+        assert response.status_code == 429
+        assert "Too many wrong passwords" in Page(response).text
+    assert signed_in_as(browser) == "alice"  # nothing changed, nothing deleted
+    clock.now += 61
+    assert location(change("correct horse battery")) == "/account"

@@ -100,15 +100,20 @@ def change_password(session: Session, user: User, current: str, new: str) -> Non
     end_sessions(session, user)
 
 
+def only_admin(session: Session, user: User) -> bool:
+    """Whether `user` is the last admin: someone must stay to manage roles."""
+    if user.role != "admin":
+        return False
+    return session.scalar(select(func.count()).select_from(User).where(User.role == "admin")) <= 1
+
+
 def set_role(session: Session, user: User, role: str) -> None:
     """Give `user` the role; the last admin cannot stop being one (someone must manage roles)."""
     if role not in ROLES:
         raise AccountError("role", f"Unknown role {role!r}: use one of {', '.join(ROLES)}.")
     if user.is_guest:
         raise AccountError("role", "A guest has no account to give a role to.")
-    if user.role == "admin" and role != "admin":
-        admins = session.scalar(select(func.count()).select_from(User).where(User.role == "admin"))
-        if admins <= 1:
-            raise AccountError("role", f"{user.username} is the only admin; make another admin first.")
+    if role != "admin" and only_admin(session, user):
+        raise AccountError("role", f"{user.username} is the only admin; make another admin first.")
     user.role = role
     session.flush()
