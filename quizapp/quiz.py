@@ -13,6 +13,7 @@ from .answer_forms import build_form, initial_values, response_from, unanswered_
 from .extensions import db
 from .forms import ButtonForm
 from .models import Attempt, QuestionVersion, Quiz, utcnow
+from .permissions import sign_in_redirect
 from .presenting import cloze_parts, describe_response
 from .services import answering, pages, visibility
 from .services import attempts as svc
@@ -46,14 +47,23 @@ def start(key: str) -> Response:
 # --- answering ----------------------------------------------------------------------------------
 
 
+def _taker_id() -> int:
+    """The visitor's user id; a visitor without one (signed out, or in another browser) is sent to
+    sign in: an attempt's page must not tell its owner that it does not exist."""
+    user_id = current_user_id()
+    if user_id is None:
+        abort(sign_in_redirect())
+    return user_id
+
+
 def _attempt_or_404(attempt_id: int, with_facts: bool = False, close_overdue: bool = True) -> Attempt:
-    attempt = svc.attempt_of(db.session, attempt_id, current_user_id(), with_facts=with_facts)
+    attempt = svc.attempt_of(db.session, attempt_id, _taker_id(), with_facts=with_facts)
     if attempt is None:
         abort(404)
     if close_overdue and svc.overdue(attempt, utcnow()):
         _close_at_deadline(attempt)
         flash("Time is up: the answers you saved before the deadline were submitted.", "error")
-        attempt = svc.attempt_of(db.session, attempt_id, current_user_id(), with_facts=with_facts)
+        attempt = svc.attempt_of(db.session, attempt_id, _taker_id(), with_facts=with_facts)
     return attempt
 
 
@@ -70,7 +80,7 @@ CHECK_ANYWAY = "check-anyway"  # the button offered when a checked answer leaves
 def question(attempt_id: int, position: int) -> Response | str | tuple[str, int]:
     if request.method == "POST":
         database.read_first()  # a save reads, then writes in a short transaction of its own
-    page = pages.page_of(db.session, attempt_id, current_user_id(), position)
+    page = pages.page_of(db.session, attempt_id, _taker_id(), position)
     if page is None:  # no such page: an attempt that is not open still sends the taker to its review
         attempt = _attempt_or_404(attempt_id, close_overdue=request.method == "GET")
         if attempt.state != "open":
@@ -289,7 +299,7 @@ def confirm_finish(attempt_id: int) -> Response | str:
 def finish(attempt_id: int) -> Response | tuple[str, int]:
     if not ButtonForm().validate_on_submit():
         abort(400, description="The form's security token is missing or has expired.")
-    attempt = svc.attempt_of(db.session, attempt_id, current_user_id())
+    attempt = svc.attempt_of(db.session, attempt_id, _taker_id())
     if attempt is None:
         abort(404)
     try:
@@ -342,7 +352,7 @@ def _hidden_note(attempt: Attempt) -> str | None:
 def practise_missed(attempt_id: int) -> Response:
     if not ButtonForm().validate_on_submit():
         abort(400, description="The form's security token is missing or has expired.")
-    attempt = svc.attempt_of(db.session, attempt_id, current_user_id(), with_facts=True)
+    attempt = svc.attempt_of(db.session, attempt_id, _taker_id(), with_facts=True)
     if attempt is None or attempt.state == "open":
         abort(404)
     if _hidden_note(attempt):  # practising the missed facts would show the answers held back

@@ -76,7 +76,8 @@ def test_the_page_is_linked_and_says_so_when_there_is_nothing_yet(browser):
     home = browser.get("/")
     assert 'href="/progress"' in home.html and "My progress" in home.text
     page = browser.get("/progress")
-    assert "Nothing here yet" in page.text
+    assert "Nothing here for this browser yet" in page.text
+    assert 'href="/sign-in?next=/progress"' in page.html or 'href="/sign-in?next=%2Fprogress"' in page.html
     assert db.session.scalar(select(func.count()).select_from(User)) == 0  # looking makes no guest
 
 

@@ -46,8 +46,14 @@ def signed_in(status: int | str) -> Expect:
 
 
 def owner_only(status: int | str, others: int | str = 404) -> Expect:
-    """The first student (who owns the objects of the URL) gets `status`, everyone else `others`."""
-    return {**everyone(others), "student": status}
+    """The first student (who owns the attempt of the URL) gets `status`, everyone else `others`; a
+    visitor without a user (signed out, or in another browser) is sent to sign in."""
+    return {**everyone(others), "anonymous": SIGN_IN, "student": status}
+
+
+def no_attempt() -> Expect:
+    """An attempt page that does not exist: 404, but a visitor without a user is sent to sign in."""
+    return {**everyone(404), "anonymous": SIGN_IN}
 
 
 def teachers(status: int | str = 200) -> Expect:
@@ -93,8 +99,8 @@ ROUTES: dict[str, Route | tuple[Route, ...]] = {
             post=owner_only(302),  # the first page, already checked: saving changes nothing
             data={"seq": "{seq}", "go": "save"},
         ),
-        Route("/attempts/{open}/99", get=everyone(404), post=everyone(404), data={"seq": "1"}),
-        Route("/attempts/{missing}/1", get=everyone(404), post=everyone(404), data={"seq": "1"}),
+        Route("/attempts/{open}/99", get=no_attempt(), post=no_attempt(), data={"seq": "1"}),
+        Route("/attempts/{missing}/1", get=no_attempt(), post=no_attempt(), data={"seq": "1"}),
         Route(f"/attempts/{HUGE}/1", get=everyone(404), post=everyone(404), data={"seq": "1"}),
         Route(f"/attempts/{{open}}/{HUGE}", get=everyone(404), post=everyone(404), data={"seq": "1"}),
         # A finished attempt's page sends its owner to the review; an answer posted to it is refused.
@@ -114,7 +120,7 @@ ROUTES: dict[str, Route | tuple[Route, ...]] = {
     ),
     "quiz.practise_missed": (
         Route("/attempts/{finished}/practise-missed", post=owner_only(302)),
-        Route("/attempts/{open}/practise-missed", post=everyone(404)),
+        Route("/attempts/{open}/practise-missed", post=no_attempt()),
     ),
     "progress.index": (
         Route("/progress", get=everyone(200)),

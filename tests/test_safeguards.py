@@ -366,33 +366,38 @@ def test_nobody_can_see_or_answer_another_takers_attempt(app, browser, markers, 
     nobody = Browser(app.test_client())  # no session at all
     nobody_token = nobody.get("/").form("/quizzes/practice/start").values()["csrf_token"]
 
-    def refused(who: Browser, csrf: str) -> None:
+    def refused(who: Browser, csrf: str, status: int = 404) -> None:
+        """`status` for every page of the attempt: 404 for another taker; a visitor without a user
+        (signed out, or another browser) is sent to sign in (302), as the attempt may be theirs."""
         before = snapshot()
         for url in (
             f"/attempts/{attempt_id}/1",
             f"/attempts/{attempt_id}/2",
             f"/attempts/{attempt_id}/summary",
+            f"/attempts/{attempt_id}/finish",
+            f"/attempts/{attempt_id}/review",
         ):
-            who.get(url, status=404)
-        who.get(f"/attempts/{attempt_id}/finish", status=404)
-        who.get(f"/attempts/{attempt_id}/review", status=404)
+            who.get(url, status=status)
         data = {"csrf_token": csrf, "seq": "0", "choice": "0", "go": "next"}
-        assert who.post(f"/attempts/{attempt_id}/2", data).status_code == 404
-        assert who.post(f"/attempts/{attempt_id}/finish", {"csrf_token": csrf}).status_code == 404
-        assert who.post(f"/attempts/{attempt_id}/practise-missed", {"csrf_token": csrf}).status_code == 404
-        page = Page(who.responses[-1])
-        assert "not yours to see" in page.text
+        assert who.post(f"/attempts/{attempt_id}/2", data).status_code == status
+        assert who.post(f"/attempts/{attempt_id}/finish", {"csrf_token": csrf}).status_code == status
+        response = who.post(f"/attempts/{attempt_id}/practise-missed", {"csrf_token": csrf})
+        assert response.status_code == status
+        if status == 404:
+            assert "not yours to see" in Page(response).text
+        else:
+            assert location(response).startswith("/sign-in")
         assert snapshot() == before
 
     refused(stranger, token)
-    refused(nobody, nobody_token)
+    refused(nobody, nobody_token, status=302)
     assert the_attempt(attempt_id).state == "open"
 
     # finished: the review and "practise what I missed" are the owner's alone too
     browser.submit(browser.get(f"/attempts/{attempt_id}/finish"), "/finish")
     assert the_attempt(attempt_id).state == "finished"
     refused(stranger, token)
-    refused(nobody, nobody_token)
+    refused(nobody, nobody_token, status=302)
     browser.get(f"/attempts/{attempt_id}/review")  # the owner still can
 
 
