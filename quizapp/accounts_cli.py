@@ -1,4 +1,4 @@
-"""`quizapp user ...`: make accounts and set roles from the command line."""
+"""`quizapp user ...`: make accounts, set roles and reset forgotten passwords from the command line."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from flask.cli import with_appcontext
 
 from .extensions import db
 from .models import ROLES
-from .services.accounts import AccountError, find_user, register, set_role
+from .services.accounts import AccountError, find_user, register, reset_password, set_role
 
 
 def _stdin_is_a_terminal() -> bool:
@@ -68,3 +68,20 @@ def role_command(username: str, role: str) -> None:
         _fail(error.message)
     db.session.commit()
     click.echo(f"{user.username} is now {role}")
+
+
+@user_group.command("password")
+@click.argument("username")
+@click.option("--password-stdin", is_flag=True, help="Read the new password from standard input.")
+@with_appcontext
+def password_command(username: str, password_stdin: bool) -> None:
+    """Set a new password for an account whose owner forgot it; every session of it ends."""
+    user = find_user(db.session, username)
+    if user is None:
+        _fail(f"there is no account named {username!r}")
+    try:
+        reset_password(db.session, user, _read_password(password_stdin))
+    except AccountError as error:
+        _fail(error.message)
+    db.session.commit()
+    click.echo(f"{user.username} has a new password; their other sessions are signed out")

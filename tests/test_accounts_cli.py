@@ -78,3 +78,20 @@ def test_role_sets_a_role_and_keeps_one_admin(runner):
     result = runner.invoke(args=["user", "role", "nobody", "teacher"])
     assert result.exit_code == 1 and "no account named 'nobody'" in result.output
     assert runner.invoke(args=["user", "role", "sam", "owner"]).exit_code == 2
+
+
+def test_password_resets_a_forgotten_password_and_ends_every_session(runner):
+    runner.invoke(args=["user", "create", "sam"], input=PASSWORD + "\n")
+    token = user_named("sam").session_token
+    result = runner.invoke(args=["user", "password", "Sam", "--password-stdin"], input="a brand new phrase\n")
+    assert result.exit_code == 0 and "sam has a new password" in result.output
+    sam = user_named("sam")
+    assert verify_password(sam.password_hash, "a brand new phrase")
+    assert not verify_password(sam.password_hash, PASSWORD)
+    assert sam.session_token != token  # every copy of an old cookie stops working
+
+    result = runner.invoke(args=["user", "password", "sam", "--password-stdin"], input="short\n")
+    assert result.exit_code == 1 and "at least 8 characters" in result.output
+    assert verify_password(user_named("sam").password_hash, "a brand new phrase")
+    result = runner.invoke(args=["user", "password", "nobody", "--password-stdin"], input=PASSWORD + "\n")
+    assert result.exit_code == 1 and "no account named 'nobody'" in result.output

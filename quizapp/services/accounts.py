@@ -90,6 +90,17 @@ def end_sessions(session: Session, user: User) -> None:
     session.flush()
 
 
+def reset_password(session: Session, user: User, new: str) -> None:
+    """Set a new password without the current one (an admin's reset for a user who forgot it) and
+    end every session of the account."""
+    if user.is_guest:
+        raise AccountError("username", "A guest has no password to reset.")
+    if problem := password_problem(new, user.username):
+        raise AccountError("password", problem)
+    user.password_hash = hash_password(new)
+    end_sessions(session, user)
+
+
 def change_password(session: Session, user: User, current: str, new: str) -> None:
     """Set a new password (the current one is asked for) and end every other session."""
     if not verify_password(user.password_hash, current):
