@@ -143,7 +143,9 @@ def history_line(row: svc.HistoryRow) -> HistoryLine:
     else:
         href = url_for("quiz.review", attempt_id=row.id)
     percent = row.percent
-    score = "—" if percent is None else f"{percent:.0f}% ({row.score:g} of {row.max_score:g})"
+    score = (
+        "—" if percent is None else f"{percent:.0f}% ({round(row.score, 2):g} of {round(row.max_score, 2):g})"
+    )
     started = f"{row.started_at:%d %b %Y, %H:%M} UTC"
     return HistoryLine(href, row.title, row.state == "open", started, duration(row.duration), score)
 

@@ -73,6 +73,7 @@ def _close_at_deadline(attempt: Attempt | pages.AttemptView) -> None:
     db.session.commit()
 
 
+MISSED_PREFIX = "Practising what I missed: "
 CHECK_ANYWAY = "check-anyway"  # the button offered when a checked answer leaves parts empty
 
 
@@ -367,7 +368,7 @@ def practise_missed(attempt_id: int) -> Response:
             attempt.user_id,
             facts=facts,
             count=max(5, len(facts)),
-            title=f"Practising what I missed: {attempt.title}",
+            title=MISSED_PREFIX + attempt.title.removeprefix(MISSED_PREFIX),  # not nested round after round
         )
     except svc.AttemptError as error:
         db.session.rollback()

@@ -13,8 +13,9 @@ from sqlalchemy import func, select
 
 from quizapp.extensions import db
 from quizapp.models import Attempt, User, utcnow
-from quizapp.progress import spreadsheet_safe
+from quizapp.progress import history_line, spreadsheet_safe
 from quizapp.services.attempts import start_questions
+from quizapp.services.progress import HistoryRow
 from quizapp.services.review import REVIEW_TITLE
 
 from .test_taking import RIGHT, TYPES, WRONG, Browser, Page, loaded, location  # noqa: F401 (a fixture)
@@ -252,6 +253,7 @@ def test_history_is_paginated_newest_first(browser):
         and rows[1][0] == "Old practice 23 (in progress)"
     )
     assert "Page 1 of 2" in first.text and 'rel="next"' in first.html and 'rel="prev"' not in first.html
+    assert 'href="/progress?page=2#history-heading"' in first.html  # lands on the table, below the mastery
     second = browser.get("/progress?page=2")
     assert [r[0] for r in table_rows(second, 'id="history-heading"')] == [
         f"Old practice {i} (in progress)" for i in range(4, -1, -1)
@@ -268,3 +270,10 @@ def test_the_held_back_message_is_worded_for_one_question_or_several():
     assert "so it comes back" in nothing_due_message(None, now, held=1)
     several = nothing_due_message(None, now, held=3)
     assert several.startswith("The 3 questions due belong to a quiz") and "so they come back" in several
+
+
+def test_history_rows_round_scores_to_two_decimals(app):
+    row = HistoryRow(7, "Quiz", "practice", "finished", datetime(2026, 1, 1, tzinfo=UTC), None, 49 / 6, 10.0)
+    with app.test_request_context("/progress"):
+        line = history_line(row)
+    assert line.score == "82% (8.17 of 10)" and line.href == "/attempts/7/review" and line.duration == "—"

@@ -855,6 +855,13 @@ def test_exam_saves_as_you_go_and_shows_nothing_until_submitted(browser, loaded)
     page = browser.get(location(response))
     assert "Practice mode" in page.text and "Question 1 of 5" in page.text
 
+    # missing again in that practice: its practice keeps the title, not "...missed: ...missed: ..."
+    browser.submit(browser.get(f"/attempts/{practice.id}/finish"), "/finish")
+    review = browser.get(f"/attempts/{practice.id}/review")
+    again = browser.submit(review, f"/attempts/{practice.id}/practise-missed")
+    second = the_attempt(int(re.fullmatch(r"/attempts/(\d+)/1", location(again)).group(1)))
+    assert second.title == "Practising what I missed: Exam all"
+
 
 def test_practise_what_i_missed_with_nothing_missed_says_so(browser, loaded):
     attempt_id, _ = browser.start("practice")

@@ -37,7 +37,7 @@ from .held_back import held_back
 #: must not just re-point them (a user has one card per question, one row per day): use `merge_users`.
 PER_USER_MODELS = (ReviewCard, ReviewLog, StudyDay)
 
-REVIEW_TITLE = "Review: due questions"
+REVIEW_TITLE = "Due questions (spaced review)"  # not "Review: ...": the results page says "Review: <title>"
 
 FAST_SECONDS = {  # at most this long to answer right for Easy, per question type
     "true_false": 5,
