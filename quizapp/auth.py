@@ -92,19 +92,24 @@ def sign_in() -> Response | str | tuple[str, int]:
 
 @bp.route("/register", methods=["GET", "POST"])
 def register_account() -> Response | str | tuple[str, int]:
+    if current_user.is_authenticated:  # registering would silently switch accounts
+        message = f"You are signed in as {current_user.username}. Sign out first to register another account."
+        flash(message, "info")
+        return redirect(url_for("account.index"))
     form = RegisterForm()
     if request.method == "GET":
         form.next.data = safe_next(request.args.get("next")) or ""
         return render_template("auth/register.html", form=form)
     if not form.validate_on_submit():
         return render_template("auth/register.html", form=form), 422
+    guest_id = current_guest_id()
     try:
         user = register(
             db.session,
             username=form.username.data,
             email=form.email.data,
             password=form.password.data,
-            guest_id=current_guest_id(),
+            guest_id=guest_id,
         )
         db.session.commit()
     except AccountError as error:
@@ -116,7 +121,8 @@ def register_account() -> Response | str | tuple[str, int]:
         form.username.errors.append("This username or email address was just taken. Choose another.")
         return render_template("auth/register.html", form=form), 422
     start_session(user)
-    flash(f"Welcome, {user.username}: your account is ready, with everything you did as a guest.", "info")
+    kept = ", with everything you did as a guest" if guest_id is not None else ""
+    flash(f"Welcome, {user.username}: your account is ready{kept}.", "info")
     return _after_sign_in(form)
 
 

@@ -301,6 +301,15 @@ def test_changing_the_password(browser, other):
     assert sign_in(other, password=OTHER_PASSWORD).status_code == 302
 
 
+def test_a_signed_in_user_is_told_to_sign_out_before_registering_another_account(browser):
+    welcome = browser.get(location(register(browser))).text
+    assert "Welcome, alice: your account is ready." in welcome  # no guest before: nothing kept to speak of
+    response = browser.fetch("/register")
+    assert location(response) == "/account"
+    assert "Sign out first to register another account" in browser.get("/account").text
+    assert signed_in_as(browser) == "alice"
+
+
 # --- deleting the account -------------------------------------------------------------------------
 
 

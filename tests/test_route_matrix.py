@@ -138,7 +138,12 @@ ROUTES: dict[str, Route | tuple[Route, ...]] = {
         # PostgreSQL refuses NUL in any string: refused before it gets there.
         Route("/sign-in?next=/a%00b", get=everyone(400), post=everyone(400), data={"username": "a\x00b"}),
     ),
-    "auth.register_account": Route("/register", get=everyone(200), post=everyone(422)),
+    # Signed in, registering would switch accounts silently: the account page says to sign out first.
+    "auth.register_account": Route(
+        "/register",
+        get={**everyone(302), "anonymous": 200, "guest": 200},
+        post={**everyone(302), "anonymous": 422, "guest": 422},
+    ),
     "auth.sign_out": Route("/sign-out", post=everyone(302)),
     "account.index": Route("/account", get=signed_in(200)),
     "account.password": Route("/account/password", get=signed_in(200), post=signed_in(422)),
