@@ -8,6 +8,7 @@ from functools import lru_cache
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup, escape
 from werkzeug.wrappers import Response
@@ -91,9 +92,14 @@ def _kept_listing(bank: Listing, states: QuizStates, script_root: str) -> str:
     return _render_listing(bank, states, practise_form(bank, formdata=None))
 
 
-def _personal(listing: str, standing: dict[int, Standing]) -> Markup:
-    """The listing with this visitor's CSRF token, best scores and attempts left in their marks."""
+def _personal(listing: str, standing: dict[int, Standing], signed_in: bool) -> Markup:
+    """The listing with this visitor's CSRF token, best scores and attempts left in their marks;
+    a quiz that counts attempts offers a visitor who is not signed in to sign in instead."""
     listing = listing.replace(_TOKEN_MARK, escape(generate_csrf()))
+    sign_in = Markup(
+        '<p class="quiz-closed">Attempts are counted per account: <a href="{}">sign in</a> or '
+        '<a href="{}">register</a> to take this quiz.</p>'
+    ).format(url_for("auth.sign_in", next=url_for("home.index")), url_for("auth.register_account"))
 
     def best_score(match: re.Match[str]) -> str:
         mine = standing.get(int(match.group(1)))
@@ -101,6 +107,8 @@ def _personal(listing: str, standing: dict[int, Standing]) -> Markup:
 
     def start(match: re.Match[str]) -> str:
         mine, allowed = standing.get(int(match.group(1))), int(match.group(2))
+        if not signed_in and not (mine and mine.open):  # an open attempt (a guest's, from before) resumes
+            return sign_in
         if mine is None or mine.open or mine.used < allowed:  # an open attempt is resumed
             return match.group(3)
         used = "the one attempt" if allowed == 1 else f"all {allowed} attempts"
@@ -121,7 +129,9 @@ def render_home(bank: Listing | None = None, practise: PractiseForm | None = Non
     return render_template(
         "home.html",
         resumable=open_attempts(db.session, user_id) if user_id else [],
-        listing=_personal(shared, standings(db.session, user_id) if user_id else {}),
+        listing=_personal(
+            shared, standings(db.session, user_id) if user_id else {}, current_user.is_authenticated
+        ),
     )
 
 

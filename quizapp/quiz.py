@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
 from werkzeug.wrappers import Response
 from wtforms.validators import ValidationError
 
@@ -32,6 +33,9 @@ bp = Blueprint("quiz", __name__)
 def start(key: str) -> Response:
     if not ButtonForm().validate_on_submit():
         abort(400)
+    if not current_user.is_authenticated and svc.limits_attempts(db.session, key):  # no guest made for it
+        flash(svc.ACCOUNT_NEEDED, "error")
+        return redirect(url_for("auth.sign_in", next=url_for("home.index")))
     try:
         attempt = svc.start_quiz(db.session, ensure_taker(), key)
     except LookupError:

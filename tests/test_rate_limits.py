@@ -59,6 +59,7 @@ def wrong(browser: Browser, username: str = "alice", address: str = "192.0.2.1")
 
 def test_failed_sign_ins_to_an_account_are_limited_for_a_while_only(browser, clock):
     register(browser)
+    sign_out(browser)
     register(browser, "bob")
     sign_out(browser)
     for _ in range(3):

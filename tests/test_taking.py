@@ -22,7 +22,7 @@ from quizapp import grading
 from quizapp.config import resource_dir
 from quizapp.extensions import db
 from quizapp.models import Answer, Attempt, Fact, Slot, User, utcnow
-from quizapp.services.attempts import as_utc
+from quizapp.services.attempts import AccountNeeded, as_utc, start_quiz
 
 from .factories import QUESTION_TYPES, bank, write_bank
 
@@ -441,9 +441,9 @@ def set_deadline(attempt_id: int, seconds_from_now: float) -> None:
 
 def test_home_lists_quizzes_and_starting_makes_a_guest_and_opens_question_1(browser, loaded, app):
     home = browser.get("/")
-    for title in ("Practice all", "Exam all", "Timed exam", "One go only"):
+    for title in ("Practice all", "Exam all", "Timed exam"):
         assert f"Start {title}" in home.html  # each quiz has its own labelled Start button
-    assert len([f for f in home.forms if "/start" in f.action]) == 4
+    assert len([f for f in home.forms if "/start" in f.action]) == 3  # "One go only" is for accounts
     assert db.session.scalar(select(func.count()).select_from(User)) == 0
 
     response = browser.submit(home, "/quizzes/practice/start")
@@ -992,7 +992,27 @@ def test_close_overdue_command_closes_only_overdue_attempts_at_their_deadline(br
 # --- attempts allowed, scoring help ---------------------------------------------------------------
 
 
-def test_a_quiz_allowing_one_attempt_refuses_a_second(browser, loaded):
+def test_a_quiz_allowing_one_attempt_is_for_accounts_and_refuses_a_second(browser, loaded):
+    # Attempts are counted per account: a guest could start afresh in another browser, and a
+    # guest's attempts merged into an account at sign-in would add to the account's.
+    from .test_accounts import register  # (that module imports this one)
+
+    home = browser.get("/")
+    once = re.search(r'<li class="quiz" id="quiz-once">.*?</li>', home.html, re.S).group(0)
+    assert "sign in or register to take this quiz" in visible_text(once) and "/quizzes/once/start" not in once
+    token = home.form("/quizzes/exam/start").values()["csrf_token"]
+    refused = browser.post("/quizzes/once/start", {"csrf_token": token})  # posted anyway
+    assert location(refused).startswith("/sign-in")
+    assert "counted per account: sign in or register" in browser.follow(refused).text
+    assert db.session.scalar(select(func.count()).select_from(Attempt)) == 0
+    assert db.session.scalar(select(func.count()).select_from(User)) == 0  # no guest made for it
+    guest_id, _ = browser.start("exam")
+    assert location(browser.post("/quizzes/once/start", {"csrf_token": token})).startswith("/sign-in")
+    with pytest.raises(AccountNeeded):  # the rule holds below the page too
+        start_quiz(db.session, the_attempt(guest_id).user_id, "once")
+    db.session.rollback()
+    register(browser)  # the guest's exam attempt comes along; the quiz counts the account's attempts
+
     attempt_id, _ = browser.start("once")
     home = browser.get("/")
     assert "1 attempt allowed" in home.text
@@ -1010,7 +1030,7 @@ def test_a_quiz_allowing_one_attempt_refuses_a_second(browser, loaded):
     assert location(response) == "/"
     page = browser.follow(response)
     assert "You have used the one attempt allowed at this quiz." in page.text
-    assert db.session.scalar(select(func.count()).select_from(Attempt)) == 1
+    assert db.session.scalar(select(func.count()).select_from(Attempt)) == 2  # the exam's and the one
     browser.start("exam")  # other quizzes are not affected
 
 

@@ -27,6 +27,26 @@ class AttemptError(Exception):
     """A request the attempt cannot take; the message is for the taker."""
 
 
+class AccountNeeded(AttemptError):
+    """A quiz that counts attempts is for accounts: a guest could start afresh in another browser
+    (and a guest's attempts, merged into an account, would add to the account's)."""
+
+    def __init__(self) -> None:
+        super().__init__(ACCOUNT_NEEDED)
+
+
+ACCOUNT_NEEDED = (
+    "This quiz allows a set number of attempts, counted per account: sign in or register to take it."
+)
+
+
+def limits_attempts(session: Session, quiz_key: str) -> bool:
+    """Whether the quiz (an active one) allows a set number of attempts."""
+    return bool(
+        session.scalar(select(Quiz.attempts_allowed).where(Quiz.key == quiz_key, Quiz.retired_at.is_(None)))
+    )
+
+
 class StalePage(AttemptError):
     """The page was answered already (double submit, back button, another tab)."""
 
@@ -192,6 +212,8 @@ def start_quiz(
     closed = not_open_reason(quiz.opens_at, quiz.closes_at, now)
     if closed:
         raise AttemptError(closed)
+    if quiz.attempts_allowed and session.scalar(select(User.is_guest).where(User.id == user_id)):
+        raise AccountNeeded()
     if quiz.attempts_allowed and attempts_used(session, user_id, quiz.id) >= quiz.attempts_allowed:
         allowed = quiz.attempts_allowed
         raise AttemptError(
