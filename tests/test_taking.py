@@ -1155,10 +1155,13 @@ def test_checking_an_answer_with_empty_parts_asks_first(browser, loaded, snapsho
 
 def test_a_refused_practise_form_says_why_beside_each_field_and_scrolls_to_it(browser, loaded):
     home = browser.get("/")
-    assert home.form("/practise").action.endswith("#practise-heading")  # the refusal comes into view
+    assert "autofocus" not in home.html
     refused = browser.submit(home, "/practise", {"facts": ["f-retired-meanwhile"], "count": "2.5"})
     assert refused.status_code == 422
     page = Page(refused)
+    # the first field in error takes the focus: the browser scrolls it, and its message, into view
+    assert re.search(r'<select autofocus aria-describedby="facts-error"', page.html)
+    assert page.html.count("autofocus") == 1
     assert "A fact you picked is no longer offered: pick again from the list." in page.text
     assert 'aria-describedby="facts-error"' in page.html and 'id="facts-error"' in page.html
     assert "Enter a whole number of questions from 1 to 50." in page.text
