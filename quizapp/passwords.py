@@ -29,6 +29,8 @@ def password_problem(password: str, username: str | None = None) -> str | None:
         return f"Use at least {MIN_LENGTH} characters."
     if len(password) > MAX_LENGTH:
         return f"Use at most {MAX_LENGTH} characters."
+    if not password.strip():
+        return "Use something other than spaces alone."
     if password.lower() in common_passwords():
         return "This is one of the most common passwords, which attackers try first. Choose another."
     if username and password.lower() == username.lower():

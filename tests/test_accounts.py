@@ -289,6 +289,8 @@ def test_changing_the_password(browser, other):
     assert "not your current password" in error_beside(Page(response), "current_password")
     response = change_password(browser, PASSWORD, "qwertyuiop")
     assert "most common" in error_beside(Page(response), "new_password")
+    response = change_password(browser, PASSWORD, PASSWORD)
+    assert "This is your current password" in error_beside(Page(response), "new_password")
     response = change_password(browser, PASSWORD, OTHER_PASSWORD, "different")
     assert "differ" in error_beside(Page(response), "confirm")
     assert user_named("alice").password_hash == old_hash

@@ -31,6 +31,8 @@ def test_the_shipped_list_holds_a_few_hundred_common_passwords():
         ("PassWord123", "most common"),
         ("QWERTYUIOP", "most common"),
         ("", "at least 8"),
+        (" " * MIN_LENGTH, "spaces alone"),
+        ("\t \u3000" * 4, "spaces alone"),
     ],
 )
 def test_refused_passwords_say_why(password, problem):

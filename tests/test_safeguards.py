@@ -521,6 +521,8 @@ def test_a_quiz_holding_answers_back_shows_none_before_or_after_submit(app, brow
         if quiz == "hidden-practice":  # checked and locked, but its feedback waits
             page = browser.get(f"/attempts/{attempt_id}/{position}")
             assert "Feedback comes with the review" in page.text
+            assert "comes with the review after you submit" in page.text  # the mode's line says so too
+            assert "to see at once" not in page.text
     pages = crawl(browser, attempt_id, 8)
     pages.update(exports(browser))
     # The export tells no more than the pages: no verdict before the submit (an exam's answers are

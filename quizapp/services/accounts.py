@@ -105,6 +105,8 @@ def change_password(session: Session, user: User, current: str, new: str) -> Non
     """Set a new password (the current one is asked for) and end every other session."""
     if not verify_password(user.password_hash, current):
         raise AccountError("current_password", "This is not your current password.")
+    if new == current:
+        raise AccountError("new_password", "This is your current password: choose a new one.")
     if problem := password_problem(new, user.username):
         raise AccountError("new_password", problem)
     user.password_hash = hash_password(new)
