@@ -331,6 +331,7 @@ def test_deleting_the_account_removes_it_and_its_data(browser, other, loaded):
     page = browser.get("/account/delete")
     assert "quiz attempts, with every answer saved in them: 1" in page.text
     assert "alice@example.org" in page.text
+    assert 'href="/progress#export-heading"' in page.html  # a copy can be kept first
 
     response = browser.submit(page, "/account/delete", {"password": "wrong password!"})
     assert response.status_code == 422
