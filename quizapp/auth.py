@@ -1,4 +1,5 @@
-"""Registering, signing in and out. Failed sign-ins are limited per account and per address.
+"""Registering, signing in and out. Failed sign-ins are limited per account and per address,
+except from browsers that have signed in to the account before (quizapp/devices.py).
 
 The limits count failures only (Flask-Limiter's `deduct_when`), in the storage that
 `RATELIMIT_STORAGE_URI` names (by default the app's database, shared by every worker and
@@ -8,7 +9,6 @@ that address, are refused with 429 until its window ends; nothing is locked for 
 
 from __future__ import annotations
 
-import hashlib
 import math
 from typing import Any
 
@@ -19,10 +19,11 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.wrappers import Response
 
 from .account_forms import RegisterForm, SignInForm
+from .devices import account_digest, known_device, remember_device
 from .extensions import db, limiter
 from .forms import ButtonForm
 from .redirects import safe_next
-from .services.accounts import AccountError, authenticate, end_sessions, normalise_username, register
+from .services.accounts import AccountError, authenticate, end_sessions, register
 from .services.personal_data import merge_users
 from .takers import current_guest_id, end_session, signed_in_account, start_session
 from .wording import counted
@@ -31,9 +32,16 @@ bp = Blueprint("auth", __name__)
 
 
 def _account_key() -> str:
+    """The account's counter; a browser that has signed in to it before has one of its own (see
+    quizapp/devices.py), which others' failures never fill."""
     # A digest, so that whatever is typed as a username is never stored as a key.
-    name = normalise_username(request.form.get("username", ""))
-    return "sign-in-account:" + hashlib.sha256(name.encode()).hexdigest()[:32]
+    name = request.form.get("username", "")
+    device = known_device(name)
+    return "sign-in-account:" + account_digest(name) + (f":device:{device}" if device else "")
+
+
+def _known_browser() -> bool:
+    return known_device(request.form.get("username", "")) is not None
 
 
 def _address_key() -> str:
@@ -48,8 +56,10 @@ def _configured(name: str) -> Any:
     return lambda: current_app.config[name]
 
 
-def _after_sign_in(form: Any) -> Response:
-    return redirect(safe_next(form.next.data) or url_for("home.index"))
+def _after_sign_in(form: Any, username: str) -> Response:
+    response = redirect(safe_next(form.next.data) or url_for("home.index"))
+    remember_device(response, username)
+    return response
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])
@@ -64,6 +74,7 @@ def _after_sign_in(form: Any) -> Response:
     key_func=_address_key,
     methods=["POST"],
     deduct_when=_sign_in_failed,
+    exempt_when=_known_browser,  # a school's one address must not keep out its known browsers
 )
 def sign_in() -> Response | str | tuple[str, int]:
     form = SignInForm()
@@ -87,7 +98,7 @@ def sign_in() -> Response | str | tuple[str, int]:
     db.session.commit()
     start_session(user, remember=form.remember.data)
     flash(f"Signed in as {user.username}.", "info")
-    return _after_sign_in(form)
+    return _after_sign_in(form, user.username)
 
 
 @bp.route("/register", methods=["GET", "POST"])
@@ -123,7 +134,7 @@ def register_account() -> Response | str | tuple[str, int]:
     start_session(user)
     kept = ", with everything you did as a guest" if guest_id is not None else ""
     flash(f"Welcome, {user.username}: your account is ready{kept}.", "info")
-    return _after_sign_in(form)
+    return _after_sign_in(form, user.username)
 
 
 @bp.post("/sign-out")

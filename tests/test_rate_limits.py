@@ -15,7 +15,7 @@ from quizapp.extensions import db
 from quizapp.models import RateLimit
 from quizapp.rate_limits import DatabaseStorage, stored_key
 
-from .test_accounts import register, sign_in, sign_out, signed_in_as
+from .test_accounts import PASSWORD, register, sign_in, sign_out, signed_in_as
 from .test_taking import Browser, Page, location
 
 START = 1_900_000_000.0
@@ -46,13 +46,15 @@ def browser(client) -> Browser:
     return Browser(client)
 
 
-def wrong(browser: Browser, username: str = "alice", address: str = "192.0.2.1") -> Any:
-    """One sign-in with a wrong password, from `address`."""
+def wrong(
+    browser: Browser, username: str = "alice", address: str = "192.0.2.1", password: str = "not the password"
+) -> Any:
+    """One sign-in with a wrong password (unless `password` is given), from `address`."""
     token = Page(browser.fetch("/sign-in")).form("/sign-in").value("csrf_token")
     return browser.open(
         "POST",
         "/sign-in",
-        data={"csrf_token": token, "username": username, "password": "not the password"},
+        data={"csrf_token": token, "username": username, "password": password},
         environ_base={"REMOTE_ADDR": address},
     )
 
@@ -145,8 +147,9 @@ def test_the_counters_are_shared_by_every_process(app, browser, database_url, tm
     )
     assert child.returncode == 0, child.stderr[-2000:]
     assert child.stdout.split() == ["422", "422"]
-    assert wrong(browser).status_code == 422  # the third failure, counted here
-    assert sign_in(browser).status_code == 429
+    stranger = Browser(app.test_client())  # a browser that never signed in to the account
+    assert wrong(stranger).status_code == 422  # the third failure, counted here
+    assert sign_in(stranger).status_code == 429
 
 
 # --- the storage itself -----------------------------------------------------------------------------
@@ -265,3 +268,27 @@ def test_wrong_passwords_on_the_account_pages_are_limited_per_account(browser, c
     assert signed_in_as(browser) == "alice"  # nothing changed, nothing deleted
     clock.now += 61
     assert location(change("correct horse battery")) == "/account"
+
+
+def test_a_browser_that_signed_in_before_is_not_locked_out_by_others(app, browser, clock):
+    """Others' failures must not keep an account's owner out (OWASP's device cookies)."""
+    app.config["QUIZAPP_SIGN_IN_LIMIT_ADDRESS"] = "4/minute"
+    register(browser)  # this browser now knows the account
+    sign_out(browser)
+    attacker = Browser(app.test_client())
+    for _ in range(3):
+        assert wrong(attacker).status_code == 422  # the account's limit: 3 a minute
+    assert sign_in(attacker).status_code == 429  # even with the right password, for them
+    assert wrong(attacker, "someone-else").status_code == 422  # the address's 4th failure
+    assert wrong(attacker, "someone-else").status_code == 429
+    # the owner's browser, at the same address, signs in all the same
+    assert location(wrong(browser, password=PASSWORD)) == "/" and signed_in_as(browser) == "alice"
+    sign_out(browser)
+    # its own wrong passwords are still limited, on a counter of its own
+    for _ in range(3):
+        assert wrong(browser).status_code == 422
+    assert sign_in(browser).status_code == 429
+    # a forged or foreign device cookie counts for nothing
+    forger = Browser(app.test_client())
+    forger.client.set_cookie("quizapp_device", browser.client.get_cookie("quizapp_device").value + "x")
+    assert sign_in(forger).status_code == 429
