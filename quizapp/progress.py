@@ -23,6 +23,7 @@ from flask import (
     url_for,
 )
 from flask_wtf import FlaskForm
+from markupsafe import Markup
 from werkzeug.wrappers import Response as BaseResponse
 from wtforms import HiddenField
 
@@ -132,7 +133,7 @@ class HistoryLine:
     href: str
     title: str
     in_progress: bool
-    started: str
+    started: Markup
     duration: str
     score: str
 
@@ -146,7 +147,10 @@ def history_line(row: svc.HistoryRow) -> HistoryLine:
     score = (
         "—" if percent is None else f"{percent:.0f}% ({round(row.score, 2):g} of {round(row.max_score, 2):g})"
     )
-    started = f"{row.started_at:%d %b %Y, %H:%M} UTC"
+    # As the _time.html macro writes it (static/localtime.js adds the reader's own time).
+    started = Markup('<time datetime="{}" data-local>{}</time>').format(
+        f"{row.started_at:%Y-%m-%dT%H:%M:%SZ}", f"{row.started_at:%d %b %Y, %H:%M} UTC"
+    )
     return HistoryLine(href, row.title, row.state == "open", started, duration(row.duration), score)
 
 

@@ -276,3 +276,20 @@ def test_the_deadline_is_also_given_in_the_takers_own_time(browsing: Browsing) -
     hours, minutes = int(utc[11:13]), int(utc[14:16])
     total = (hours * 60 + minutes + 330) % (24 * 60)
     expect(page.locator(".deadline")).to_contain_text(f"({total // 60:02d}:{total % 60:02d} your time)")
+
+
+def test_times_are_also_given_in_the_readers_own_time(browsing: Browsing) -> None:
+    page = browsing.new_page(timezone_id="Asia/Kolkata", locale="en-GB")  # UTC+05:30, no summer time
+    start_quiz(page, SHORT_EXAM)
+    page.goto("/")
+    started = page.locator(".resume time[data-local]").first
+    utc = started.get_attribute("datetime")
+    total = (int(utc[11:13]) * 60 + int(utc[14:16]) + 330) % (24 * 60)
+    expect(page.locator(".resume")).to_contain_text(f"{total // 60:02d}:{total % 60:02d} your time")
+    page.goto("/progress")
+    expect(page.locator("table.history")).to_contain_text(f"{total // 60:02d}:{total % 60:02d} your time")
+    # the same taker in a browser set to UTC: nothing to add
+    utc_reader = browsing.new_page(timezone_id="UTC", storage_state=page.context.storage_state())
+    utc_reader.goto("/progress")
+    expect(utc_reader.locator("table.history")).to_contain_text("UTC")
+    expect(utc_reader.locator("body")).not_to_contain_text("your time")
