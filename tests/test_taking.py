@@ -1156,13 +1156,18 @@ def test_checking_an_answer_with_empty_parts_asks_first(browser, loaded, snapsho
 def test_a_refused_practise_form_says_why_beside_each_field_and_scrolls_to_it(browser, loaded):
     home = browser.get("/")
     assert "autofocus" not in home.html
+    # facts are checkboxes (no Ctrl-click; touch and keyboard), folded away until wanted
+    assert re.search(r'<details class="fact-picker">\s*<summary>Or pick facts</summary>', home.html)
+    assert '<input id="facts-0" name="facts" type="checkbox" value="f1">' in home.html
     refused = browser.submit(home, "/practise", {"facts": ["f-retired-meanwhile"], "count": "2.5"})
     assert refused.status_code == 422
     page = Page(refused)
     # the first field in error takes the focus: the browser scrolls it, and its message, into view
-    assert re.search(r'<select autofocus aria-describedby="facts-error"', page.html)
+    assert '<details class="fact-picker" open>' in page.html
+    assert '<fieldset aria-describedby="facts-error">' in page.html
+    assert re.search(r'<input autofocus id="facts-0" name="facts" type="checkbox"', page.html)
     assert page.html.count("autofocus") == 1
     assert "A fact you picked is no longer offered: pick again from the list." in page.text
-    assert 'aria-describedby="facts-error"' in page.html and 'id="facts-error"' in page.html
+    assert 'id="facts-error"' in page.html
     assert "Enter a whole number of questions from 1 to 50." in page.text
     assert "Not a valid integer value" not in page.text
