@@ -51,6 +51,12 @@ _BEST_MARK = re.compile(r"<\?quizapp best (\d+)\?>")
 _START_MARK = re.compile(r"<\?quizapp start (\d+) (\d+)\?>(.*?)<\?quizapp /start\?>", re.DOTALL)
 
 
+_SIGN_IN_TO_START = Markup(
+    '<p class="quiz-closed">Attempts are counted per account: <a href="{}">sign in</a> or '
+    '<a href="{}">register</a> to take this quiz.</p>'
+)
+
+
 def _best_mark(quiz_id: int) -> Markup:
     return Markup(f"<?quizapp best {int(quiz_id)}?>")
 
@@ -100,10 +106,6 @@ def _personal(listing: str, standing: dict[int, Standing], signed_in: bool) -> M
     """The listing with this visitor's CSRF token, best scores and attempts left in their marks;
     a quiz that counts attempts offers a visitor who is not signed in to sign in instead."""
     listing = listing.replace(_TOKEN_MARK, escape(generate_csrf()))
-    sign_in = Markup(
-        '<p class="quiz-closed">Attempts are counted per account: <a href="{}">sign in</a> or '
-        '<a href="{}">register</a> to take this quiz.</p>'
-    ).format(url_for("auth.sign_in", next=url_for("home.index")), url_for("auth.register_account"))
 
     def best_score(match: re.Match[str]) -> str:
         mine = standing.get(int(match.group(1)))
@@ -112,7 +114,9 @@ def _personal(listing: str, standing: dict[int, Standing], signed_in: bool) -> M
     def start(match: re.Match[str]) -> str:
         mine, allowed = standing.get(int(match.group(1))), int(match.group(2))
         if not signed_in and not (mine and mine.open):  # an open attempt (a guest's, from before) resumes
-            return sign_in
+            return _SIGN_IN_TO_START.format(
+                url_for("auth.sign_in", next=url_for("home.index")), url_for("auth.register_account")
+            )
         if mine is None or mine.open or mine.used < allowed:  # an open attempt is resumed
             return match.group(3)
         used = "the one attempt" if allowed == 1 else f"all {allowed} attempts"
