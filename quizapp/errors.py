@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, render_template
+from flask import Flask, Response, render_template
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -21,7 +21,20 @@ def _page(code: int, message: str | None = None) -> tuple[str, int]:
     return render_template("errors/error.html", title=title, message=message or default), code
 
 
+def title_refused_forms(response: Response) -> Response:
+    """Begin the title of a page re-shown with a form's errors (every refused form answers 422)
+    with "Error: ": the title is what a screen reader says first when the page loads, and the
+    tab tells everyone that the form was not accepted."""
+    if response.status_code == 422 and response.mimetype == "text/html" and not response.is_streamed:
+        body = response.get_data()
+        if b"<title>" in body:
+            response.set_data(body.replace(b"<title>", b"<title>Error: ", 1))
+    return response
+
+
 def init_app(app: Flask) -> None:
+    app.after_request(title_refused_forms)
+
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError) -> tuple[str, int]:
         return _page(

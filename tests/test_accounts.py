@@ -359,3 +359,10 @@ def test_account_pages_ask_visitors_and_guests_to_sign_in(browser, loaded, path)
         practise_one(browser)  # now a guest
     page = browser.follow(sign_in_response := register(browser, next=path))
     assert location(sign_in_response) == path and page.status == 200
+
+
+def test_a_refused_form_says_so_first_in_the_page_title(browser):
+    refused = register(browser, password="short")
+    assert refused.status_code == 422
+    assert re.search(r"<title>Error: Register", refused.get_data(as_text=True))
+    assert "<title>Error:" not in browser.get("/register").html  # only a refused form
