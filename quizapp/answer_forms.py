@@ -7,6 +7,7 @@ other way so a revisited page shows what was saved.
 
 from __future__ import annotations
 
+import unicodedata
 from functools import lru_cache
 from typing import Any
 
@@ -168,6 +169,12 @@ def _number_check(unit: str | None):
     return check
 
 
+def typed(text: str | None) -> str:
+    """A typed answer as kept: control characters (which no key types: a bell, an escape
+    sequence pasted from a terminal) become spaces, and surrounding space goes."""
+    return "".join(" " if unicodedata.category(c) == "Cc" else c for c in text or "").strip()
+
+
 def response_from(form: AnswerForm) -> dict[str, Any] | None:
     """The response in the grader's terms, or None when nothing was answered.
 
@@ -186,7 +193,7 @@ def response_from(form: AnswerForm) -> dict[str, Any] | None:
         value = form.answer.data
         return None if value not in ("true", "false") else {"answer": value == "true"}
     if qtype in ("short_answer", "numeric"):
-        text = (form.text.data or "").strip()
+        text = typed(form.text.data)
         return {"text": text} if text else None
     if qtype == "ordering":
         positions = {d: form[f"position_{d}"].data for d in range(len(layout["items"]))}
@@ -210,7 +217,7 @@ def response_from(form: AnswerForm) -> dict[str, Any] | None:
     if qtype == "cloze":
         blanks = []
         for i, blank in enumerate(data["blanks"]):
-            value = (form[f"blank_{i}"].data or "").strip()
+            value = typed(form[f"blank_{i}"].data)
             if blank.get("options") and value:
                 value = blank["options"][layout["blanks"][i][int(value)]]
             blanks.append(value)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from functools import cache
 from importlib import resources
 
@@ -43,9 +44,15 @@ def _method() -> str:
     return current_app.config["QUIZAPP_PASSWORD_HASH"] if has_app_context() else DEFAULT_PASSWORD_HASH
 
 
+def _normalised(password: str) -> str:
+    """The password in Unicode's NFKC form, as NIST SP 800-63B advises: "é" typed as one character
+    or as e and an accent is the same password."""
+    return unicodedata.normalize("NFKC", password)
+
+
 def hash_password(password: str) -> str:
-    """A slow, salted hash (Werkzeug's default: scrypt)."""
-    return generate_password_hash(password, method=_method())
+    """A slow, salted hash (Werkzeug's default: scrypt) of the normalised password."""
+    return generate_password_hash(_normalised(password), method=_method())
 
 
 @cache
@@ -58,4 +65,8 @@ def verify_password(stored_hash: str | None, password: str) -> bool:
     if not stored_hash:
         check_password_hash(_stand_in_hash(_method()), password)
         return False
-    return check_password_hash(stored_hash, password)
+    normalised = _normalised(password)
+    if check_password_hash(stored_hash, normalised):
+        return True
+    # Hashes made before passwords were normalised hold the password as it was typed.
+    return normalised != password and check_password_hash(stored_hash, password)

@@ -151,7 +151,7 @@ def the_owner(attempt_id: int) -> int:
             "username",
         ),
         ({"confirm": "something else entirely"}, "confirm", "The passwords differ."),
-        ({"username": "a b"}, "username", "letters, digits"),
+        ({"username": "a b"}, "username", "letters a-z (without accents), digits"),
         ({"username": ""}, "username", "Choose a username."),
         ({"email": "not an address"}, "email", "Enter an email address"),
     ],

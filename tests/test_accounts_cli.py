@@ -47,7 +47,7 @@ def test_create_asks_twice_at_a_terminal(runner, monkeypatch):
     [
         (["user", "create", "sam"], "password1", "most common passwords"),
         (["user", "create", "sam"], "short", "at least 8 characters"),
-        (["user", "create", "no spaces"], PASSWORD, "letters, digits"),
+        (["user", "create", "no spaces"], PASSWORD, "letters a-z (without accents), digits"),
         (["user", "create", "sam", "--role", "owner"], PASSWORD, "Invalid value for '--role'"),
     ],
 )

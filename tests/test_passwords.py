@@ -72,3 +72,15 @@ def test_the_app_hashes_with_werkzeugs_scrypt_and_only_tests_lower_its_cost(tmp_
     monkeypatch.setenv("QUIZAPP_PASSWORD_HASH", TEST_PASSWORD_HASH)
     with pytest.raises(RuntimeError, match="QUIZAPP_PASSWORD_HASH is for tests"):
         Config(tmp_path)
+
+
+def test_a_password_is_the_same_whichever_way_its_accents_are_typed(app):
+    composed, decomposed = "caf\u00e9-latte-99", "cafe\u0301-latte-99"
+    stored = hash_password(composed)
+    assert verify_password(stored, decomposed) and verify_password(stored, composed)
+    assert not verify_password(stored, "cafe-latte-99")
+    # a hash made before passwords were normalised (of the text as typed) still matches
+    from werkzeug.security import generate_password_hash
+
+    old = generate_password_hash(decomposed, method=app.config["QUIZAPP_PASSWORD_HASH"])
+    assert verify_password(old, decomposed)

@@ -314,6 +314,13 @@ def test_a_choice_posted_many_times_counts_and_is_kept_once(browser, markers):
     assert slot_of(attempt_id, 2).response == {"choices": [0]}
 
 
+def test_control_characters_in_a_typed_answer_are_not_kept(browser, markers):
+    attempt_id, _ = browser.start("exam")
+    page = browser.get(f"/attempts/{attempt_id}/4")
+    assert browser.submit(page, fields={"text": "zebra\x07corn\x1b[31m "}, go="next").status_code == 302
+    assert slot_of(attempt_id, 4).response == {"text": "zebra corn [31m"}
+
+
 def test_double_submit_and_back_button_in_an_exam(browser, markers):
     attempt_id, _ = browser.start("exam")
     old = browser.get(f"/attempts/{attempt_id}/4")

@@ -16,7 +16,10 @@ from ..models import ROLES, User, new_session_token
 from ..passwords import hash_password, password_problem, verify_password
 
 USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]{2,39}")
-USERNAME_RULE = "Use 3 to 40 letters, digits, dots, dashes or underscores, starting with a letter or digit."
+USERNAME_RULE = (
+    "Use 3 to 40 letters a-z (without accents), digits, dots, dashes or underscores, starting with a "
+    "letter or digit."
+)
 
 
 class AccountError(Exception):
