@@ -39,6 +39,15 @@ def describe_response(qtype: str, data: dict[str, Any], response: dict[str, Any]
     return [str(response)]
 
 
+def in_shown_order(qtype: str, layout: dict[str, Any] | None, lines: list[str]) -> list[str]:
+    """A matching question's lines (one per pair, in bank order) in the order its page showed the
+    pairs, so that feedback reads as the question did; other lines as they are."""
+    lefts = (layout or {}).get("lefts")
+    if qtype != "matching" or not lefts or len(lefts) != len(lines):
+        return lines
+    return [lines[pair] for pair in lefts]
+
+
 def cloze_parts(text: str) -> list[tuple[str, int | None]]:
     """Split a cloze passage into (text, None) and ("", blank index) pieces, in order."""
     parts: list[tuple[str, int | None]] = []

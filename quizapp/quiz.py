@@ -15,7 +15,7 @@ from .extensions import db
 from .forms import ButtonForm
 from .models import Attempt, QuestionVersion, Quiz, utcnow
 from .permissions import sign_in_redirect
-from .presenting import cloze_parts, describe_response
+from .presenting import cloze_parts, describe_response, in_shown_order
 from .services import answering, pages, visibility
 from .services import attempts as svc
 from .services import review as reviewing
@@ -257,20 +257,22 @@ def _feedback_view(
     answer are given: option feedback, explanations and facts can all tell the right answer.
     """
     stored = slot.feedback or {}
+    qtype, layout = version.type, slot.layout
+    yours = in_shown_order(qtype, layout, describe_response(qtype, version.data, slot.response))
     if hidden:
         return {
             "verdict": stored.get("verdict", "wrong"),
             "messages": [],
             "fraction": slot.fraction or 0.0,
-            "yours": describe_response(version.type, version.data, slot.response),
+            "yours": yours,
             "hidden": hidden,
         }
     return {
         "verdict": stored.get("verdict", "wrong"),
         "messages": stored.get("messages", []),
         "fraction": slot.fraction or 0.0,
-        "yours": describe_response(version.type, version.data, slot.response),
-        "right": grading.right_answer(version.type, version.data),
+        "yours": yours,
+        "right": in_shown_order(qtype, layout, grading.right_answer(qtype, version.data)),
         "explanation": version.explanation,
         "facts": facts,
     }
