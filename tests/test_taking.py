@@ -1172,3 +1172,11 @@ def test_a_refused_practise_form_says_why_beside_each_field_and_scrolls_to_it(br
     assert 'id="facts-error"' in page.html
     assert "Enter a whole number of questions from 1 to 50." in page.text
     assert "Not a valid integer value" not in page.text
+
+
+def test_a_guest_is_told_their_work_is_kept_in_this_browser_only(browser, loaded):
+    assert "working as a guest" not in browser.get("/").text  # a new visitor is no guest yet
+    browser.start("practice")
+    home = browser.get("/")
+    assert "You are working as a guest: what you do is kept for this browser only." in home.text
+    assert 'href="/register"' in home.html
