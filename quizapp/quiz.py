@@ -110,7 +110,7 @@ def _submitted(attempt: Attempt | pages.AttemptView) -> Response | tuple[str, in
         return redirect(url_for("quiz.review", attempt_id=attempt.id))
     message = (
         "This attempt was already submitted (from another page or tab, or at its deadline), so this answer "
-        "was not saved. Its review shows what was."
+        "was not saved. Its review shows what was saved."
     )
     return render_template(
         "quiz/message.html", title="Already submitted", message=message, attempt=attempt
