@@ -59,7 +59,7 @@ def index() -> str:
         shape = svc.bank_shape(db.session)
         facts, topics = svc.mastery(db.session, user_id, now, settings.scheduler(), shape)
         facts = svc.shown_facts(facts, shape)
-        points = svc.score_over_time(db.session, user_id, today)
+        points, streak = svc.chart_and_streak(db.session, user_id, today)
         held = held_back(db.session, now).ids
         history = svc.attempts_history(db.session, user_id, request.args.get("page", 1, type=int), PER_PAGE)
         context.update(
@@ -70,7 +70,7 @@ def index() -> str:
             facts=facts,
             topics=topics,
             weakest=svc.weakest(facts),
-            streak=svc.streak(db.session, user_id, today),
+            streak=streak,
             due=svc.due_counts(db.session, user_id, now, held),
             held_facts=svc.held_facts(shape, held),
         )

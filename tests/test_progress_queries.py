@@ -31,7 +31,7 @@ def progress_statements(app, count_queries, user_id: int, url: str = "/progress"
 
 
 def test_statements_do_not_grow_with_the_history(app, count_queries, loaded):  # noqa: F811
-    small, big = new_guest(db.session).id, new_guest(db.session).id
+    small, big, newcomer = new_guest(db.session).id, new_guest(db.session).id, new_guest(db.session).id
     insert_history(db.session, small, answers=10, days=1, now=now())
     insert_history(db.session, big, answers=100_000, days=730, now=now())
     db.session.commit()
@@ -40,16 +40,22 @@ def test_statements_do_not_grow_with_the_history(app, count_queries, loaded):  #
 
     # What the page keeps of the bank (which questions each fact and topic has) is read by
     # the first request after a load: counted here are the requests after that one.
-    progress_statements(app, count_queries, small)
+    progress_statements(app, count_queries, newcomer)
     counts = {}
     for name, user_id in (("10 answers", small), ("100,000 answers", big)):
+        # A user's first view makes the chart and the streak (kept until their study days change).
+        counts[f"{name}, first view"], page = progress_statements(
+            app, count_queries, user_id, "/progress?page=1"
+        )
         counts[name], page = progress_statements(app, count_queries, user_id)
         assert "svg" in page and "Weakest facts" in page
         counts[f"{name}, last page"], _ = progress_statements(
             app, count_queries, user_id, "/progress?page=999"
         )
     assert re.search(r"Page 1 of 500\b", page), re.findall(r"Page \d+ of \d+", page)
-    assert len(set(counts.values())) == 1, counts
+    assert counts["10 answers, first view"] == counts["100,000 answers, first view"], counts
+    later = {name: count for name, count in counts.items() if not name.endswith("first view")}
+    assert len(set(later.values())) == 1, counts
 
 
 def test_mastery_follows_a_bank_change(app, loaded):  # noqa: F811

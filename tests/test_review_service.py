@@ -389,3 +389,28 @@ def test_score_by_week_then_by_month_and_the_streak_of_days(user_id):
     db.session.commit()
     points = score_over_time(db.session, user_id, today)
     assert [(p.label, p.answers) for p in points] == [("May 2024", 10), ("Feb 2025", 6), ("Mar 2025", 4)]
+
+
+def test_the_kept_chart_and_streak_follow_every_change_of_the_study_days(user_id):
+    from quizapp.services.progress import chart_and_streak, score_over_time, streak
+
+    today = review.utc_day(T0)
+
+    def fresh() -> tuple:
+        return tuple(score_over_time(db.session, user_id, today)), streak(db.session, user_id, today)
+
+    assert chart_and_streak(db.session, user_id, today) == ((), fresh()[1])  # no days yet
+    db.session.add(StudyDay(user_id=user_id, day=today - 1, answers=2, credit=1.0))
+    db.session.commit()
+    assert chart_and_streak(db.session, user_id, today) == fresh()
+    assert chart_and_streak(db.session, user_id, today)[1].days == 1
+    # an answer on a day already there: the chart's figures change, the days do not
+    db.session.get(StudyDay, (user_id, today - 1)).answers += 1
+    db.session.commit()
+    assert chart_and_streak(db.session, user_id, today) == fresh()
+    assert chart_and_streak(db.session, user_id, today)[0][-1].answers == 3
+    # a day studied today lengthens the streak; tomorrow it is still counted, the day after not
+    db.session.add(StudyDay(user_id=user_id, day=today, answers=1, credit=1.0))
+    db.session.commit()
+    assert chart_and_streak(db.session, user_id, today)[1] == fresh()[1] and fresh()[1].days == 2
+    assert chart_and_streak(db.session, user_id, today + 2)[1].days == 0

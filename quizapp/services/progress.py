@@ -9,6 +9,8 @@ high: the right answer was just shown). Days are UTC days.
 from __future__ import annotations
 
 import math
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
@@ -385,6 +387,59 @@ def streak(session: Session, user_id: int, today: int) -> Streak:
     if last is None or last < today - 1:
         return Streak(0, False)
     return Streak(int(last) - int(start) + 1, last == today)
+
+
+# --- the chart and the streak, kept while the study days stay the same ----------------------------------
+
+SUMMARIES_KEPT = 4096  # users per database and process
+
+# Study days are only ever added to (an answer adds to its day's row, or a new row; a merge adds a
+# guest's days; rows go only with their user), so their number, latest day and sums name a user's
+# days exactly: the chart and the streak made from them can be kept under that fingerprint.
+_FINGERPRINT = select(
+    func.count(), func.max(StudyDay.day), func.sum(StudyDay.answers), func.sum(StudyDay.credit)
+).where(StudyDay.user_id == _USER)
+
+
+class _Summaries:
+    """Per database, a bounded LRU of (points, streak) by user, day and fingerprint of the user's days."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.lock = threading.Lock()
+        self.kept: WeakKeyDictionary[Engine, OrderedDict[tuple, tuple]] = WeakKeyDictionary()
+
+    def get(self, engine: Engine, key: tuple) -> tuple | None:
+        with self.lock:
+            kept = self.kept.get(engine)
+            if kept is None or key not in kept:
+                return None
+            kept.move_to_end(key)
+            return kept[key]
+
+    def put(self, engine: Engine, key: tuple, value: tuple) -> None:
+        with self.lock:
+            kept = self.kept.setdefault(engine, OrderedDict())
+            kept[key] = value
+            if len(kept) > self.size:
+                kept.popitem(last=False)
+
+
+_summaries = _Summaries(SUMMARIES_KEPT)
+
+
+def chart_and_streak(session: Session, user_id: int, today: int) -> tuple[tuple[ScorePoint, ...], Streak]:
+    """`score_over_time` and `streak` for the user on `today`; one small statement while the user's
+    study days are those they were at the last call (two years of days cost two statements that
+    read every row of them, and the chart's points made again)."""
+    fingerprint = session.connection().execute(_FINGERPRINT, {"user_id": user_id}).one()
+    key = (user_id, today, *fingerprint)
+    engine = session.get_bind()
+    kept = _summaries.get(engine, key)
+    if kept is None:
+        kept = (tuple(score_over_time(session, user_id, today)), streak(session, user_id, today))
+        _summaries.put(engine, key, kept)
+    return kept
 
 
 @dataclass(frozen=True)
