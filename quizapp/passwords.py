@@ -25,7 +25,12 @@ def common_passwords() -> frozenset[str]:
 
 
 def password_problem(password: str, username: str | None = None) -> str | None:
-    """Why `password` is refused, in words for the person choosing it; None when it is acceptable."""
+    """Why `password` is refused, in words for the person choosing it; None when it is acceptable.
+
+    The rules apply to the password as it is kept (normalised): "password" typed in full-width
+    letters is "password".
+    """
+    password = _normalised(password)
     if len(password) < MIN_LENGTH:
         return f"Use at least {MIN_LENGTH} characters."
     if len(password) > MAX_LENGTH:

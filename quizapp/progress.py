@@ -204,7 +204,10 @@ def export_csv(kind: str) -> Response:
 
     def body() -> Iterator[str]:
         buffer = io.StringIO()
-        writer = csv.DictWriter(buffer, fieldnames=export.FIELDS[kind], lineterminator="\r\n")
+        # Every cell quoted: a spreadsheet set to split on ";" must not find a formula inside one.
+        writer = csv.DictWriter(
+            buffer, fieldnames=export.FIELDS[kind], lineterminator="\r\n", quoting=csv.QUOTE_ALL
+        )
         writer.writeheader()
         yield "\ufeff" + buffer.getvalue()  # the BOM: spreadsheets on Windows read UTF-8 by it
         for rows in _chunks(kind):

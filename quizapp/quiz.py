@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_login import current_user
 from werkzeug.wrappers import Response
 from wtforms.validators import ValidationError
 
@@ -33,19 +32,26 @@ bp = Blueprint("quiz", __name__)
 def start(key: str) -> Response:
     if not ButtonForm().validate_on_submit():
         abort(400)
-    if not current_user.is_authenticated and svc.limits_attempts(db.session, key):  # no guest made for it
-        flash(svc.ACCOUNT_NEEDED, "error")
-        return redirect(url_for("auth.sign_in", next=url_for("home.index")))
+    if current_user_id() is None and svc.limits_attempts(db.session, key):  # no guest is made for it
+        return _sign_in_to_start()
     try:
-        attempt = svc.start_quiz(db.session, ensure_taker(), key)
+        attempt = svc.start_quiz(db.session, ensure_taker(), key)  # a guest's open attempt resumes
     except LookupError:
         abort(404)
+    except svc.AccountNeeded:
+        db.session.rollback()
+        return _sign_in_to_start()
     except svc.AttemptError as error:
         db.session.rollback()
         flash(str(error), "error")
         return redirect(url_for("home.index"))
     db.session.commit()
     return redirect(url_for("quiz.question", attempt_id=attempt.id, position=attempt.position))
+
+
+def _sign_in_to_start() -> Response:
+    flash(svc.ACCOUNT_NEEDED, "error")
+    return redirect(url_for("auth.sign_in", next=url_for("home.index")))
 
 
 # --- answering ----------------------------------------------------------------------------------

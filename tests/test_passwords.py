@@ -32,6 +32,7 @@ def test_the_shipped_list_holds_a_few_hundred_common_passwords():
         ("QWERTYUIOP", "most common"),
         ("", "at least 8"),
         (" " * MIN_LENGTH, "spaces alone"),
+        ("\uff50\uff41\uff53\uff53\uff57\uff4f\uff52\uff44\uff11\uff12\uff13", "most common"),  # full-width
         ("\t \u3000" * 4, "spaces alone"),
     ],
 )

@@ -232,6 +232,10 @@ def test_text_a_spreadsheet_would_run_as_a_formula_is_exported_as_text(browser):
     text = download(browser, "/progress/export/attempts.csv").get_data(as_text=True)
     (row,) = csv.DictReader(io.StringIO(text.removeprefix("\ufeff")))
     assert row["title"] == "'" + title
+    # every cell quoted: a spreadsheet splitting on ";" finds no formula inside one
+    assert all(
+        line.startswith('"') and line.endswith('"') for line in text.removeprefix("\ufeff").splitlines()
+    )
     assert row["score"] == "5.0"  # numbers stay numbers
     for dangerous in ("+1", "-1", "@SUM(A1)", "\tx", "\rx"):
         assert spreadsheet_safe(dangerous) == "'" + dangerous

@@ -21,7 +21,7 @@ from werkzeug.datastructures import MultiDict
 from quizapp import grading
 from quizapp.config import resource_dir
 from quizapp.extensions import db
-from quizapp.models import Answer, Attempt, Fact, Slot, User, utcnow
+from quizapp.models import Answer, Attempt, Fact, Quiz, Slot, User, utcnow
 from quizapp.services.attempts import AccountNeeded, as_utc, start_quiz
 
 from .factories import QUESTION_TYPES, bank, write_bank
@@ -1009,9 +1009,27 @@ def test_a_quiz_allowing_one_attempt_is_for_accounts_and_refuses_a_second(browse
     assert db.session.scalar(select(func.count()).select_from(User)) == 0  # no guest made for it
     guest_id, _ = browser.start("exam")
     assert location(browser.post("/quizzes/once/start", {"csrf_token": token})).startswith("/sign-in")
+    guest = the_attempt(guest_id).user_id
     with pytest.raises(AccountNeeded):  # the rule holds below the page too
-        start_quiz(db.session, the_attempt(guest_id).user_id, "once")
+        start_quiz(db.session, guest, "once")
     db.session.rollback()
+    # an attempt a guest had open before the rule resumes (the home page offers it)
+    first = the_attempt(guest_id).slots[0]
+    older = Attempt(user_id=guest, quiz_id=db.session.scalar(select(Quiz.id).where(Quiz.key == "once")))
+    db.session.add(older)
+    db.session.flush()
+    older_id = older.id
+    db.session.add(
+        Slot(
+            attempt_id=older_id,
+            position=1,
+            question_version_id=first.question_version_id,
+            layout=first.layout,
+        )
+    )
+    db.session.commit()
+    assert location(browser.post("/quizzes/once/start", {"csrf_token": token})) == f"/attempts/{older_id}/1"
+    assert browser.get(f"/attempts/{older_id}/1").response.status_code == 200
     register(browser)  # the guest's exam attempt comes along; the quiz counts the account's attempts
 
     attempt_id, _ = browser.start("once")
