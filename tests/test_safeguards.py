@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 
 from quizapp.extensions import db
 from quizapp.models import Answer, Attempt
-from quizapp.review_models import ReviewCard
+from quizapp.review_models import ReviewCard, ReviewLog, StudyDay
 from quizapp.services.attempts import as_utc, layout_for
 
 from .factories import bank, write_bank
@@ -516,6 +516,31 @@ def hidden_markers(runner, tmp_path) -> None:
         },
     ]
     load(runner, write_bank(tmp_path / "bank" / "hidden.yaml", data))
+
+
+def test_a_practice_answer_whose_feedback_waits_counts_for_progress_only_at_the_submit(
+    runner, tmp_path, browser
+):
+    """The week's score, mastery and reviews due on My progress would tell the verdict first."""
+    data = marker_bank()
+    data["quizzes"] = [
+        {"id": "later", "title": "Feedback later", "select": {"topics": ["t1"]}, "order": "fixed",
+         "feedback": "after_submit"},
+    ]  # fmt: skip
+    load(runner, write_bank(tmp_path / "bank" / "later.yaml", data))
+    attempt_id, _ = browser.start("later")
+    for position, (qtype, answer) in list(WRONG_ANSWERS.items())[:3]:
+        assert browser.answer(attempt_id, position, qtype, answer).status_code == 302
+    counted = [select(func.count()).select_from(model) for model in (StudyDay, ReviewLog, ReviewCard)]
+    assert [db.session.scalar(c) for c in counted] == [0, 0, 0]
+    progress = browser.get("/progress").text
+    assert "No answers yet" in progress and "0 reviews due by the end of today" in progress
+    finish = browser.submit(browser.get(f"/attempts/{attempt_id}/finish"), f"/attempts/{attempt_id}/finish")
+    assert location(finish) == f"/attempts/{attempt_id}/review"
+    assert [db.session.scalar(c) for c in counted] == [1, 3, 3]  # one day, three answers reviewed
+    saved = {slot.saved_at for slot in the_attempt(attempt_id).slots if slot.fraction is not None}
+    logged = set(db.session.scalars(select(ReviewLog.reviewed_at)))
+    assert {as_utc(t) for t in logged} == {as_utc(t) for t in saved}  # reviewed when they were saved
 
 
 @pytest.mark.parametrize("quiz", ["hidden-practice", "hidden-exam"])

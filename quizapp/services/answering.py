@@ -93,7 +93,8 @@ def save_response(
                 answered_at=now,
             )
         )
-        review.record_answers(session, attempt, [(slot, result.fraction, params["new_feedback"])], now)
+        if review.counted_at_save(session, attempt):
+            review.record_answers(session, attempt, [(slot, result.fraction, params["new_feedback"])], now)
     session.flush()
     if isinstance(slot, Slot):  # a loaded row: forget what the UPDATE set (a page's snapshot has no state)
         session.expire(slot, ["response", "saved_at", "sequence", "fraction", "feedback"])
@@ -187,7 +188,12 @@ def close(session: Session, attempt_id: int, finished_at: datetime | None = None
                     answered_at=slot.saved_at or finished_at,
                 )
             )
-    review.record_answers(session, attempt, graded, finished_at)
+    if attempt.mode == "practice" and not review.counted_at_save(session, attempt):
+        # graded when saved, counted now that the feedback is shown (at the times they were saved)
+        graded += [(s, s.fraction, s.feedback) for s in slots if s.fraction is not None]
+        review.record_answers(session, attempt, graded, finished_at, saved_times=True)
+    else:
+        review.record_answers(session, attempt, graded, finished_at)
     session.flush()
     session.expire_all()
     return True

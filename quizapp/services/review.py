@@ -32,6 +32,7 @@ from ..models import Attempt, Question, Quiz, QuizVersion, Slot, utcnow
 from ..review_models import ReviewCard, ReviewLog, StudyDay
 from .attempts import AttemptError, as_utc, start_questions
 from .held_back import held_back
+from .visibility import feedback_at_once
 
 #: The per-user tables of this module, keyed by users.id (ON DELETE CASCADE). Merging two accounts
 #: must not just re-point them (a user has one card per question, one row per day): use `merge_users`.
@@ -165,17 +166,19 @@ def record_answers(
     graded: Iterable[Graded],
     now: datetime,
     settings: ReviewSettings | None = None,
+    saved_times: bool = False,
 ) -> None:
     """Count graded answers in the study days and, when they count for review, review their cards.
 
-    Practice answers are reviewed at `now` (when saved); exam answers, graded at the finish, at
-    the time each was saved.
+    Practice answers are reviewed at `now` (when saved); exam answers, graded at the finish, and
+    practice answers counted at the finish (`saved_times`), at the time each was saved.
     """
     graded = [(slot, float(fraction or 0.0), feedback) for slot, fraction, feedback in graded]
     if not graded:
         return
     practice = attempt.mode == "practice"
-    moments = [now if practice else as_utc(slot.saved_at or now) for slot, _, _ in graded]
+    at_save = practice and not saved_times
+    moments = [now if at_save else as_utc(slot.saved_at or now) for slot, _, _ in graded]
     _count_days(session, attempt.user_id, [(m, f) for m, (_, f, _) in zip(moments, graded, strict=True)])
     if not (practice or _exam_updates_review(session, attempt)) or _holds_answers_back(session, attempt):
         return
@@ -238,6 +241,16 @@ def _store(row: ReviewCard, card: Card, rating: Rating) -> None:
     row.last_review = card.last_review
     row.reviews = (row.reviews or 0) + 1
     row.last_rating = int(rating)
+
+
+def counted_at_save(session: Session, attempt: Any) -> bool:
+    """Whether a practice answer counts (study days, review) when saved: only when its feedback is
+    shown at once. One whose feedback waits for the submit counts at the submit, as an exam's
+    does: My progress (the week's score, mastery, reviews due) must not tell its verdict first."""
+    feedback = getattr(attempt, "feedback", None)  # a page's snapshot carries the quiz's setting
+    if feedback is None and getattr(attempt, "quiz_id", None) is not None:
+        feedback = session.scalar(select(Quiz.feedback).where(Quiz.id == attempt.quiz_id))
+    return feedback_at_once(attempt.mode, feedback)
 
 
 def _holds_answers_back(session: Session, attempt: Any) -> bool:
