@@ -56,9 +56,9 @@ def _configured(name: str) -> Any:
     return lambda: current_app.config[name]
 
 
-def _after_sign_in(form: Any, username: str) -> Response:
+def _after_sign_in(form: Any, user: Any) -> Response:
     response = redirect(safe_next(form.next.data) or url_for("home.index"))
-    remember_device(response, username)
+    remember_device(response, user)
     return response
 
 
@@ -98,7 +98,7 @@ def sign_in() -> Response | str | tuple[str, int]:
     db.session.commit()
     start_session(user, remember=form.remember.data)
     flash(f"Signed in as {user.username}.", "info")
-    return _after_sign_in(form, user.username)
+    return _after_sign_in(form, user)
 
 
 @bp.route("/register", methods=["GET", "POST"])
@@ -134,7 +134,7 @@ def register_account() -> Response | str | tuple[str, int]:
     start_session(user)
     kept = ", with everything you did as a guest" if guest_id is not None else ""
     flash(f"Welcome, {user.username}: your account is ready{kept}.", "info")
-    return _after_sign_in(form, user.username)
+    return _after_sign_in(form, user)
 
 
 @bp.post("/sign-out")

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from quizapp.extensions import db
 from quizapp.models import RateLimit
 from quizapp.rate_limits import DatabaseStorage, stored_key
+from quizapp.services.accounts import find_user, reset_password
 
 from .test_accounts import PASSWORD, register, sign_in, sign_out, signed_in_as
 from .test_taking import Browser, Page, location
@@ -292,3 +293,10 @@ def test_a_browser_that_signed_in_before_is_not_locked_out_by_others(app, browse
     forger = Browser(app.test_client())
     forger.client.set_cookie("quizapp_device", browser.client.get_cookie("quizapp_device").value + "x")
     assert sign_in(forger).status_code == 429
+    # a new password (here an admin's reset) makes every browser unknown to the account again
+    clock.now += 61
+    reset_password(db.session, find_user(db.session, "alice"), "a brand new phrase")
+    db.session.commit()
+    for _ in range(3):
+        assert wrong(attacker).status_code == 422
+    assert sign_in(browser, password="a brand new phrase").status_code == 429
