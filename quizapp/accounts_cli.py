@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from typing import NoReturn
 
 import click
 from flask.cli import with_appcontext
 
 from .extensions import db
-from .models import ROLES
+from .models import ROLES, User
 from .services.accounts import AccountError, find_user, register, reset_password, set_role
 
 
@@ -53,21 +54,26 @@ def create_command(username: str, role: str, email: str | None, password_stdin: 
     click.echo(f"created {user.username} ({user.role})")
 
 
+def _change(username: str, change: Callable[[User], None], done: str) -> None:
+    """Apply `change` to the account named `username` and commit, or say why not and exit 1."""
+    user = find_user(db.session, username)
+    if user is None:
+        _fail(f"there is no account named {username!r}")
+    try:
+        change(user)
+    except AccountError as error:
+        _fail(error.message)
+    db.session.commit()
+    click.echo(done.format(name=user.username))
+
+
 @user_group.command("role")
 @click.argument("username")
 @click.argument("role", type=click.Choice(ROLES))
 @with_appcontext
 def role_command(username: str, role: str) -> None:
     """Give an account a role: student, teacher or admin."""
-    user = find_user(db.session, username)
-    if user is None:
-        _fail(f"there is no account named {username!r}")
-    try:
-        set_role(db.session, user, role)
-    except AccountError as error:
-        _fail(error.message)
-    db.session.commit()
-    click.echo(f"{user.username} is now {role}")
+    _change(username, lambda user: set_role(db.session, user, role), f"{{name}} is now {role}")
 
 
 @user_group.command("password")
@@ -76,12 +82,8 @@ def role_command(username: str, role: str) -> None:
 @with_appcontext
 def password_command(username: str, password_stdin: bool) -> None:
     """Set a new password for an account whose owner forgot it; every session of it ends."""
-    user = find_user(db.session, username)
-    if user is None:
-        _fail(f"there is no account named {username!r}")
-    try:
-        reset_password(db.session, user, _read_password(password_stdin))
-    except AccountError as error:
-        _fail(error.message)
-    db.session.commit()
-    click.echo(f"{user.username} has a new password; their other sessions are signed out")
+    _change(
+        username,
+        lambda user: reset_password(db.session, user, _read_password(password_stdin)),
+        "{name} has a new password; their other sessions are signed out",
+    )
