@@ -12,6 +12,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from . import database, routing
 from .config import PACKAGE_DIR, Config, resource_dir
 from .extensions import csrf, db, limiter, migrate
+from .presenting import utc_time
 from .wording import counted
 
 
@@ -58,4 +59,5 @@ def create_app(config: Mapping[str, Any] | object | None = None) -> Flask:
     errors.init_app(app)
     cli.init_app(app)
     app.jinja_env.globals["counted"] = counted
+    app.jinja_env.globals["utc_time"] = utc_time
     return app

@@ -31,18 +31,6 @@ def practise_form(bank: Listing, **options: Any) -> PractiseForm:
     return form
 
 
-_FACT_BOX = Markup(
-    '<li><input id="facts-{0}" name="facts" type="checkbox" value="{1}"> '
-    '<label for="facts-{0}">{2}</label></li>'
-)
-
-
-@lru_cache(maxsize=4)
-def _fact_boxes(bank: Listing) -> Markup:
-    """A checkbox per fact, none ticked, as the listing writes them: a long list, kept per listing."""
-    return Markup("").join(_FACT_BOX.format(i, key, text) for i, (key, text) in enumerate(bank.facts))
-
-
 # Marks left in the rendered listing where each visitor's own values go. Text in the listing is
 # escaped, so no bank text can contain "<?".
 _TOKEN_MARK = Markup("<?quizapp csrf?>")
@@ -87,7 +75,6 @@ def _render_listing(bank: Listing, states: QuizStates, practise: PractiseForm) -
         sources=bank.sources,
         states=dict(states),
         practise=practise,
-        fact_boxes=_fact_boxes(bank),
         token=_TOKEN_MARK,
         best_mark=_best_mark,
         start_mark=_start_mark,

@@ -2,9 +2,20 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
+from markupsafe import Markup
+
 from .bank.schema import PLACEHOLDER
+
+_UTC_TIME = Markup('<time datetime="{}" data-local>{}</time>')
+
+
+def utc_time(moment: datetime, text_format: str) -> Markup:
+    """A moment (in UTC) as text in a <time>, beside which static/localtime.js adds the reader's own
+    time when that differs (a template global)."""
+    return _UTC_TIME.format(f"{moment:%Y-%m-%dT%H:%M:%SZ}", moment.strftime(text_format))
 
 
 def describe_response(qtype: str, data: dict[str, Any], response: dict[str, Any] | None) -> list[str]:

@@ -30,6 +30,7 @@ from wtforms import HiddenField
 from . import clock
 from .charts import score_chart
 from .extensions import db
+from .presenting import utc_time
 from .services import export, review
 from .services import progress as svc
 from .services.held_back import held_back
@@ -147,10 +148,7 @@ def history_line(row: svc.HistoryRow) -> HistoryLine:
     score = (
         "—" if percent is None else f"{percent:.0f}% ({round(row.score, 2):g} of {round(row.max_score, 2):g})"
     )
-    # As the _time.html macro writes it (static/localtime.js adds the reader's own time).
-    started = Markup('<time datetime="{}" data-local>{}</time>').format(
-        f"{row.started_at:%Y-%m-%dT%H:%M:%SZ}", f"{row.started_at:%d %b %Y, %H:%M} UTC"
-    )
+    started = utc_time(row.started_at, "%d %b %Y, %H:%M UTC")
     return HistoryLine(href, row.title, row.state == "open", started, duration(row.duration), score)
 
 
