@@ -110,6 +110,19 @@ def test_a_quiz_by_facts_draws_only_their_questions(people):
     assert slot_prompts(student, attempt_id, 2) == [prompt_of("q2"), prompt_of("q6")]
 
 
+def test_facts_are_picked_by_checkboxes_that_keep_what_was_ticked(people):
+    teacher = people["teacher"]
+    page = teacher.get(NEW)
+    assert re.search(r'<details class="fact-picker">\s*<summary>Facts \(none ticked\)</summary>', page.html)
+    assert '<input id="facts-0" name="facts" type="checkbox" value="f1">' in page.html
+    assert "<select" not in page.html.split('class="fact-picker"')[1].split("</details>")[0]
+    refused = Page(build(teacher, title="", facts=["f1", "f2"]))  # refused: no title
+    assert refused.status == 422
+    opened = r'<details class="fact-picker" open>\s*<summary>Facts \(2 ticked\)</summary>'
+    assert re.search(opened, refused.html)
+    assert refused.form("/teach/quizzes").values().getlist("facts") == ["f1", "f2"]
+
+
 def test_a_hand_picked_quiz_asks_its_questions_in_the_order_given(people):
     teacher, student = people["teacher"], people["student"]
     preview = build(

@@ -42,7 +42,7 @@ class QuizForm(FlaskForm):
     topics = SelectMultipleField(
         "Topics", widget=ListWidget(prefix_label=False), option_widget=CheckboxInput()
     )
-    facts = SelectMultipleField("Facts")
+    facts = SelectMultipleField("Facts", widget=ListWidget(prefix_label=False), option_widget=CheckboxInput())
     difficulty = SelectMultipleField(
         "Difficulty",
         choices=choices([("easy", "Easy"), ("medium", "Medium"), ("hard", "Hard")]),
