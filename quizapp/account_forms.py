@@ -10,12 +10,14 @@ from wtforms.validators import Email, EqualTo, InputRequired, Length, Optional, 
 
 from .models import ROLES
 from .passwords import MAX_LENGTH, password_problem
-from .services.accounts import username_problem
+from .services.accounts import RESERVED_RULE, reserved_username, username_problem
 
 
 def _username_rule(form: Any, field: Any) -> None:
     if field.data and (problem := username_problem(field.data)):
         raise ValidationError(problem)
+    if field.data and reserved_username(field.data):
+        raise ValidationError(RESERVED_RULE)
 
 
 def _password_rule(username_field: str | None = None) -> Any:

@@ -186,6 +186,21 @@ def test_usernames_and_emails_are_taken_whatever_their_case(browser, other):
     assert count(User) == 1
 
 
+def test_names_that_pass_for_the_site_are_refused_in_the_browser_but_not_on_the_command_line(browser, runner):
+    for name in ("admin", "Administrator", "support", "Teacher", "QuizApp"):
+        response = register(browser, name)
+        assert response.status_code == 422, name
+        assert (
+            error_beside(Page(response), "username")
+            == "That name is kept for the site itself: choose another."
+        )
+    assert count(User) == 0
+    assert register(browser, "admin-ton").status_code == 302  # a name that only starts like one
+    result = runner.invoke(args=["user", "create", "admin", "--role", "admin"], input=PASSWORD + "\n")
+    assert result.exit_code == 0, result.output
+    assert user_named("admin").role == "admin"
+
+
 def test_a_role_field_forged_into_registering_is_ignored(browser):
     page = browser.get("/register")
     data = page.form("/register").values()

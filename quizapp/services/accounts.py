@@ -21,6 +21,15 @@ USERNAME_RULE = (
     "letter or digit."
 )
 
+# Names that would pass for the site speaking: refused when registering in the browser (the
+# command line, run by whoever runs the site, may still use them).
+RESERVED_USERNAMES = frozenset({
+    "admin", "administrator", "root", "system", "sysadmin", "webmaster", "postmaster", "hostmaster",
+    "support", "help", "helpdesk", "security", "abuse", "staff", "teacher", "moderator", "owner",
+    "official", "quizapp", "guest", "anonymous", "null", "none",
+})  # fmt: skip
+RESERVED_RULE = "That name is kept for the site itself: choose another."
+
 
 class AccountError(Exception):
     """A request the account cannot take: `field` names the form field the message belongs beside."""
@@ -38,6 +47,11 @@ def normalise_username(name: str) -> str:
 
 def username_problem(name: str) -> str | None:
     return None if USERNAME.fullmatch(normalise_username(name)) else USERNAME_RULE
+
+
+def reserved_username(name: str) -> bool:
+    """One of the reserved words, in any case ("Admin")."""
+    return normalise_username(name) in RESERVED_USERNAMES
 
 
 def find_user(session: Session, username: str) -> User | None:
