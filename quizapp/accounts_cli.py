@@ -1,17 +1,21 @@
-"""`quizapp user ...`: make accounts, set roles and reset forgotten passwords from the command line."""
+"""`quizapp user ...`: make accounts, set roles and reset forgotten passwords from the command line;
+`quizapp prune-guests`: erase guests unused for a long time."""
 
 from __future__ import annotations
 
 import sys
 from collections.abc import Callable
+from datetime import timedelta
 from typing import NoReturn
 
 import click
 from flask.cli import with_appcontext
 
 from .extensions import db
-from .models import ROLES, User
+from .models import ROLES, User, utcnow
+from .services import guests
 from .services.accounts import AccountError, find_user, register, reset_password, set_role
+from .wording import counted
 
 
 def _stdin_is_a_terminal() -> bool:
@@ -87,3 +91,41 @@ def password_command(username: str, password_stdin: bool) -> None:
         lambda user: reset_password(db.session, user, _read_password(password_stdin)),
         "{name} has a new password; their other sessions are signed out",
     )
+
+
+@click.command("prune-guests")
+@click.option(
+    "--inactive-days",
+    type=click.IntRange(min=1),
+    default=180,
+    show_default=True,
+    help="Erase guests with nothing done in this many days.",
+)
+@click.option("--dry-run", is_flag=True, help="Say how many would go; erase nothing.")
+@click.option("--yes", is_flag=True, help="Do not ask before erasing (for scheduled runs).")
+@with_appcontext
+def prune_guests_command(inactive_days: int, dry_run: bool, yes: bool) -> None:
+    """Erase guests (visitors without an account) unused for a long time, with everything they did.
+
+    A guest lives in one browser's cookie: once that browser is gone, nobody can reach its work.
+    """
+    cutoff = utcnow() - timedelta(days=inactive_days)
+    ids = guests.inactive_guests(db.session, cutoff)
+    attempts = guests.attempts_of(db.session, ids)
+    db.session.rollback()
+    click.echo(
+        f"{counted(len(ids), 'guest')} with nothing done since {cutoff:%Y-%m-%d %H:%M} UTC, "
+        f"holding {counted(attempts, 'attempt')}."
+    )
+    if not ids or dry_run:
+        click.echo("Nothing erased." if ids else "Nothing to erase.")
+        return
+    if not yes and not click.confirm("Erase them and everything they did?", default=False):
+        click.echo("Nothing erased.")
+        return
+    total = len(ids)
+    report = (
+        (lambda done: click.echo(f"  {done} of {total} erased", err=True)) if total > guests.BATCH else None
+    )
+    guests.prune(db.session, ids, progress=report or (lambda done: None))
+    click.echo(f"{counted(total, 'guest')} erased.")

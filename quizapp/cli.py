@@ -169,9 +169,17 @@ def upgrade_database() -> None:
 
 
 def init_app(app: Flask) -> None:
-    from .accounts_cli import user_group
+    from .accounts_cli import prune_guests_command, user_group
 
-    for command in (check_command, load_command, serve_command, close_overdue_command, user_group):
+    commands = (
+        check_command,
+        load_command,
+        serve_command,
+        close_overdue_command,
+        user_group,
+        prune_guests_command,
+    )
+    for command in commands:
         app.cli.add_command(command)
     transfer_cli.init_app(app)
 

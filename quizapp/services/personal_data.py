@@ -83,8 +83,13 @@ def summary(session: Session, user_id: int) -> list[tuple[str, int]]:
 
 def delete_user(session: Session, user_id: int) -> None:
     """Erase the user and every row of theirs (their session token, and so their cookies, go too)."""
+    delete_users(session, [user_id])
+
+
+def delete_users(session: Session, user_ids: list[int]) -> None:
+    """Erase these users and every row of theirs."""
     for owned in OWNED:
-        session.execute(delete(owned.column.table).where(owned.column == user_id))
-    session.execute(delete(User.__table__).where(User.id == user_id))
+        session.execute(delete(owned.column.table).where(owned.column.in_(user_ids)))
+    session.execute(delete(User.__table__).where(User.id.in_(user_ids)))
     session.expunge_all()  # rows loaded earlier in this session are gone from the database
     session.flush()
