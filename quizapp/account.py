@@ -6,11 +6,11 @@ a session left open on a shared computer must not let anyone guess its password 
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from .account_forms import ChangePasswordForm, DeleteAccountForm
+from .account_forms import ChangePasswordForm, DeleteAccountForm, TimeZoneForm
 from .extensions import db, limiter
 from .passwords import verify_password
 from .permissions import is_signed_in, requires
@@ -39,7 +39,23 @@ def _wrong_password() -> None:
 @bp.get("")
 @requires(is_signed_in)
 def index() -> str:
-    return render_template("account/index.html", user=current_user)
+    form = TimeZoneForm(time_zone=current_user.time_zone or "UTC")
+    return render_template("account/index.html", user=current_user, zone_form=form)
+
+
+@bp.post("/time-zone")
+@requires(is_signed_in)
+def time_zone() -> Response | tuple[str, int]:
+    form = TimeZoneForm()
+    if not form.validate_on_submit():
+        if "csrf_token" in form.errors:
+            abort(400, description="The form's security token is missing or has expired.")
+        return render_template("account/index.html", user=current_user, zone_form=form), 422
+    user = signed_in_account()
+    user.time_zone = None if form.time_zone.data == "UTC" else form.time_zone.data
+    db.session.commit()
+    flash(f"Your days now begin at midnight in {form.time_zone.data.replace('_', ' ')}.", "info")
+    return redirect(url_for("account.index"))
 
 
 @bp.route("/password", methods=["GET", "POST"])

@@ -8,6 +8,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField, SelectField, StringField
 from wtforms.validators import Email, EqualTo, InputRequired, Length, Optional, ValidationError
 
+from .days import zone_names, zone_problem
 from .models import ROLES
 from .passwords import MAX_LENGTH, password_problem
 from .services.accounts import RESERVED_RULE, reserved_username, username_problem
@@ -78,3 +79,17 @@ class DeleteAccountForm(FlaskForm):
 
 class RoleForm(FlaskForm):
     role = SelectField("Role", choices=list(ROLES))
+
+
+class TimeZoneForm(FlaskForm):
+    """Where the user's days begin: an IANA zone from the machine's list."""
+
+    time_zone = SelectField("Time zone", validate_choice=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.time_zone.choices = [(name, name.replace("_", " ")) for name in zone_names()]
+
+    def validate_time_zone(self, field: Any) -> None:
+        if problem := zone_problem(field.data or ""):
+            raise ValidationError(problem)

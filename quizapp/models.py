@@ -237,6 +237,8 @@ class User(UserMixin, db.Model):
     # Kept on write (services.attempts, personal_data.merge_users): My progress pages the history
     # by it instead of counting every attempt of the user on each view.
     attempt_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # An IANA name ("Europe/Paris"): where the user's days begin (quizapp/days.py); None is UTC.
+    time_zone: Mapped[str | None] = mapped_column(String(64))
 
     def get_id(self) -> str | None:
         """What Flask-Login keeps in the session and the remember-me cookie."""

@@ -29,12 +29,13 @@ from wtforms import HiddenField
 
 from . import clock
 from .charts import score_chart
+from .days import day_number
 from .extensions import db
 from .presenting import utc_time
 from .services import export, review
 from .services import progress as svc
 from .services.held_back import held_back
-from .takers import current_user_id
+from .takers import current_time_zone, current_user_id
 from .wording import counted
 
 bp = Blueprint("progress", __name__)
@@ -53,8 +54,9 @@ class ReviewForm(FlaskForm):
 def index() -> str:
     user_id = current_user_id()
     now = clock.now()
-    today = review.utc_day(now)
-    context: dict = {"now": now, "user_id": user_id}
+    zone_name = current_time_zone()
+    today = day_number(now, zone_name)
+    context: dict = {"now": now, "user_id": user_id, "zone_name": zone_name or "UTC"}
     if user_id is not None:
         settings = review.current_settings()
         shape = svc.bank_shape(db.session)
@@ -72,7 +74,7 @@ def index() -> str:
             topics=topics,
             weakest=svc.weakest(facts),
             streak=streak,
-            due=svc.due_counts(db.session, user_id, now, held),
+            due=svc.due_counts(db.session, user_id, now, held, zone_name),
             held_facts=svc.held_facts(shape, held),
         )
     return render_template("progress/index.html", **context)

@@ -61,8 +61,8 @@ class ReviewLog(db.Model):
 
 
 class StudyDay(db.Model):
-    """Graded answers per user and UTC day (days since 1970-01-01): streaks and the score chart
-    read these few rows instead of every answer."""
+    """Graded answers per user and day (days since 1970-01-01 on the user's calendar, see
+    quizapp/days.py): streaks and the score chart read these few rows instead of every answer."""
 
     __tablename__ = "study_days"
 

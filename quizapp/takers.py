@@ -37,6 +37,11 @@ def current_user_id() -> int | None:
     return current_user.id
 
 
+def current_time_zone() -> str | None:
+    """This browser's user's time zone (an IANA name), or None for UTC (quizapp/days.py)."""
+    return getattr(current_user, "time_zone", None)
+
+
 def current_guest_id() -> int | None:
     """The id of this browser's guest, or None when it is a new visitor or signed in."""
     return current_user.id if current_user.is_guest else None
@@ -79,10 +84,10 @@ class SignedIn(UserMixin):
     through it. A view that changes the account loads the row with `signed_in_account()`.
     """
 
-    __slots__ = ("email", "id", "is_guest", "role", "session_token", "username")
+    __slots__ = ("email", "id", "is_guest", "role", "session_token", "time_zone", "username")
 
     def __init__(self, row: Row) -> None:
-        self.id, self.username, self.email, self.role, self.is_guest, self.session_token = row
+        self.id, self.username, self.email, self.role, self.is_guest, self.session_token, self.time_zone = row
 
     def get_id(self) -> str | None:
         return self.session_token
@@ -94,7 +99,7 @@ class SignedIn(UserMixin):
 
 _USERS = User.__table__.c
 _BY_TOKEN = select(  # built once: cheaper
-    _USERS.id, _USERS.username, _USERS.email, _USERS.role, _USERS.is_guest, _USERS.session_token
+    *(_USERS[name] for name in ("id", "username", "email", "role", "is_guest", "session_token", "time_zone"))
 ).where(_USERS.session_token == bindparam("token"))
 
 

@@ -16,9 +16,9 @@ from fsrs import Card, State
 from sqlalchemy import JSON, Table, insert, select, update
 from sqlalchemy.orm import Session
 
+from quizapp.days import day_number
 from quizapp.models import Answer, Attempt, Question, QuestionVersion, User
 from quizapp.review_models import ReviewCard, ReviewLog, StudyDay
-from quizapp.services.review import utc_day
 
 PER_ATTEMPT = 10
 BATCH = 20_000
@@ -114,7 +114,7 @@ def insert_history(
                     "elapsed_days": None,
                 }
             )
-            totals = days_seen[utc_day(when)]
+            totals = days_seen[day_number(when)]
             totals[0] += 1
             totals[1] += fraction
             last_seen[question_id] = when

@@ -10,6 +10,7 @@ from flask_migrate import downgrade, upgrade
 from fsrs import Card, Rating
 from sqlalchemy import func, select
 
+from quizapp.days import day_number
 from quizapp.extensions import db
 from quizapp.models import Answer, Attempt, Question
 from quizapp.review_models import ReviewCard, ReviewLog, StudyDay
@@ -139,7 +140,7 @@ def test_practice_answers_are_rated_and_update_cards_and_logs(user_id):
     assert easy.stability > good.stability > again.stability
     assert again.last_rating == Rating.Again and good.last_rating == Rating.Good
 
-    day = db.session.get(StudyDay, (user_id, review.utc_day(T0)))
+    day = db.session.get(StudyDay, (user_id, day_number(T0)))
     assert (day.answers, day.credit) == (5, 3.5)
 
 
@@ -174,7 +175,7 @@ def test_exam_answers_change_no_schedule_unless_the_quiz_says_so(user_id):
         db.session.commit()
         if quiz == "exam":
             assert not logs_of(user_id) and card_of(user_id, "q1") is None
-            day = db.session.get(StudyDay, (user_id, review.utc_day(T0)))
+            day = db.session.get(StudyDay, (user_id, day_number(T0)))
             assert (day.answers, day.credit) == (2, 1.0)  # studied all the same
     logs = logs_of(user_id)
     assert [(Rating(log.rating), as_utc(log.reviewed_at)) for log in logs] == [
@@ -258,7 +259,7 @@ def test_merging_users_moves_logs_adds_up_days_and_replays_cards(user_id):
     assert (
         card.card == review.replay(merged, card.question_id, review.current_settings().scheduler()).to_dict()
     )
-    day = db.session.get(StudyDay, (user_id, review.utc_day(T0)))
+    day = db.session.get(StudyDay, (user_id, day_number(T0)))
     assert (day.answers, day.credit) == (2, 1.0)
     assert set(review.PER_USER_MODELS) == {ReviewCard, ReviewLog, StudyDay}
 
@@ -352,7 +353,7 @@ def test_the_migration_counts_earlier_answers_into_study_days(user_id, app):
         .where(StudyDay.user_id == user_id)
         .order_by(StudyDay.day)
     ).all()
-    assert [tuple(d) for d in days] == [(review.utc_day(T0), 1, 1.0), (review.utc_day(T0) + 1, 1, 0.0)]
+    assert [tuple(d) for d in days] == [(day_number(T0), 1, 1.0), (day_number(T0) + 1, 1, 0.0)]
     assert db.session.scalar(select(func.count()).select_from(Answer)) == 2
     assert db.session.scalar(select(func.count()).select_from(ReviewCard)) == 0  # cards are not backfilled
 
@@ -363,7 +364,7 @@ def test_the_migration_counts_earlier_answers_into_study_days(user_id, app):
 def test_score_by_week_then_by_month_and_the_streak_of_days(user_id):
     from quizapp.services.progress import score_over_time, streak
 
-    today = review.utc_day(T0)  # a Monday
+    today = day_number(T0)  # a Monday
     for day, answers, credit in [
         (today, 4, 2.0),
         (today - 1, 2, 2.0),
@@ -394,7 +395,7 @@ def test_score_by_week_then_by_month_and_the_streak_of_days(user_id):
 def test_the_kept_chart_and_streak_follow_every_change_of_the_study_days(user_id):
     from quizapp.services.progress import chart_and_streak, score_over_time, streak
 
-    today = review.utc_day(T0)
+    today = day_number(T0)
 
     def fresh() -> tuple:
         return tuple(score_over_time(db.session, user_id, today)), streak(db.session, user_id, today)

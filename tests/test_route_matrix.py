@@ -148,6 +148,7 @@ ROUTES: dict[str, Route | tuple[Route, ...]] = {
     "account.index": Route("/account", get=signed_in(200)),
     "account.password": Route("/account/password", get=signed_in(200), post=signed_in(422)),
     "account.delete": Route("/account/delete", get=signed_in(200), post=signed_in(422)),  # no password
+    "account.time_zone": Route("/account/time-zone", post=signed_in(302), data={"time_zone": "Asia/Tokyo"}),
     "admin.users": (
         Route("/admin/users", get=admins(200)),
         Route(f"/admin/users?page={HUGE}", get=admins(200)),

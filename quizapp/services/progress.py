@@ -3,7 +3,7 @@
 Mastery of a fact (or topic) is the mean, over its active questions, of the fsrs probability
 that the user recalls the question now (its card's retrievability); a question the user has
 never answered, or last answered wrong, counts 0 (fsrs rates recall just after a wrong answer
-high: the right answer was just shown). Days are UTC days.
+high: the right answer was just shown). Days are numbered on the user's calendar (quizapp/days.py).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import math
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from functools import lru_cache
 from weakref import WeakKeyDictionary
 
@@ -21,6 +21,7 @@ from sqlalchemy import bindparam, case, func, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
+from ..days import EPOCH, day_number, day_start
 from ..models import (
     Attempt,
     BankState,
@@ -34,19 +35,14 @@ from ..models import (
 )
 from ..review_models import ReviewCard, StudyDay
 from .attempts import as_utc
-from .review import recall_curve, utc_day
+from .review import recall_curve
 
-EPOCH = date(1970, 1, 1)
 WEEKLY_UP_TO_DAYS = 26 * 7  # a longer history is charted by month
 CHART_DAYS = 2 * 366  # the chart covers at most the last two years
 
 
 def day_date(day: int) -> date:
     return EPOCH + timedelta(days=day)
-
-
-def day_start(day: int) -> datetime:
-    return datetime(1970, 1, 1, tzinfo=UTC) + timedelta(days=day)
 
 
 # --- attempts history ---------------------------------------------------------------------------
@@ -326,7 +322,7 @@ def weakest(facts: list[Mastery], count: int = 5) -> list[Mastery]:
 
 @dataclass(frozen=True)
 class Streak:
-    days: int  # consecutive UTC days with graded answers, ending today or yesterday
+    days: int  # consecutive days with graded answers, ending today or yesterday
     studied_today: bool
 
 
@@ -445,7 +441,7 @@ def chart_and_streak(session: Session, user_id: int, today: int) -> tuple[tuple[
 @dataclass(frozen=True)
 class DueCounts:
     now: int  # due now
-    today: int  # due by the end of today (UTC), overdue included
+    today: int  # due by the end of today on the user's calendar, overdue included
     week: int  # due by the end of the sixth day after today
     next_due: datetime | None  # the earliest due time
 
@@ -471,18 +467,23 @@ _DUE = (
 
 
 def due_counts(
-    session: Session, user_id: int, now: datetime, held: frozenset[int] = frozenset()
+    session: Session,
+    user_id: int,
+    now: datetime,
+    held: frozenset[int] = frozenset(),
+    zone_name: str | None = None,
 ) -> DueCounts:
-    """How many active questions fall due now, today and this week (one statement).
+    """How many active questions fall due now, today and this week (one statement); days end at
+    midnight in the user's zone (`zone_name`, UTC when None).
 
     `held`: the ids of questions a quiz holds back, which no review may show (see held_back.py).
     """
-    today = utc_day(now)
+    today = day_number(now, zone_name)
     params = {
         "user_id": user_id,
         "now": now,
-        "end_today": day_start(today + 1),
-        "end_week": day_start(today + 7),
+        "end_today": day_start(today + 1, zone_name),
+        "end_week": day_start(today + 7, zone_name),
         "held": sorted(held),
     }
     due_now, due_today, due_week, first = session.connection().execute(_DUE, params).one()

@@ -28,7 +28,8 @@ from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from ..models import Attempt, Question, Quiz, QuizVersion, Slot, utcnow
+from ..days import day_number
+from ..models import Attempt, Question, Quiz, QuizVersion, Slot, User, utcnow
 from ..review_models import ReviewCard, ReviewLog, StudyDay
 from .attempts import AttemptError, as_utc, start_questions
 from .held_back import held_back
@@ -136,11 +137,6 @@ def answer_seconds(shown_at: datetime | None, saved_at: datetime) -> float | Non
         return None
     seconds = (as_utc(saved_at) - as_utc(shown_at)).total_seconds()
     return seconds if seconds >= 0 else None
-
-
-def utc_day(moment: datetime) -> int:
-    """The UTC day number (days since 1970-01-01) of a moment."""
-    return (as_utc(moment) - datetime(1970, 1, 1, tzinfo=UTC)).days
 
 
 # --- recording answers (called from services/answering.py) ------------------------------------------
@@ -271,9 +267,11 @@ def _exam_updates_review(session: Session, attempt: Attempt) -> bool:
 
 
 def _count_days(session: Session, user_id: int, answers: list[tuple[datetime, float]]) -> None:
+    """Add the answers to the user's study days, numbered on the user's calendar (quizapp/days.py)."""
+    zone_name = session.scalar(select(User.time_zone).where(User.id == user_id))
     per_day: dict[int, list[float]] = defaultdict(lambda: [0, 0.0])
     for moment, fraction in answers:
-        totals = per_day[utc_day(moment)]
+        totals = per_day[day_number(moment, zone_name)]
         totals[0] += 1
         totals[1] += fraction
     rows = [{"user_id": user_id, "day": d, "answers": n, "credit": c} for d, (n, c) in per_day.items()]

@@ -66,3 +66,21 @@ def test_a_guests_attempt_survives_registering(browsing: Browsing) -> None:
     expect(resume).to_contain_text("1 of 8 answered")
     page.goto(attempt_url(attempt_id, 1))
     expect(page.get_by_role("radio", name="right 0", exact=True)).to_be_checked()
+
+
+def test_the_account_page_offers_the_browsers_time_zone_and_progress_follows_it(browsing: Browsing) -> None:
+    page = browsing.new_page(timezone_id="Asia/Tokyo")
+    register_in(page, unique_name())
+    page.goto("/account")
+    zone = page.get_by_label("Time zone")
+    expect(zone).to_have_value("UTC")
+    offer = page.locator("#browser-zone")
+    expect(offer).to_have_text("This browser is set to Asia/Tokyo. Pick it")
+    offer.get_by_role("button", name="Pick it").press("Enter")  # by keyboard
+    expect(zone).to_have_value("Asia/Tokyo")
+    expect(zone).to_be_focused()
+    press_button(page, "Save the time zone")
+    expect(page.get_by_role("status")).to_contain_text("Your days now begin at midnight in Asia/Tokyo.")
+    expect(offer).to_be_hidden()  # the saved zone is the browser's: nothing to offer
+    page.goto("/progress")
+    expect(page.locator(".progress-review")).to_contain_text("Days begin at midnight in Asia/Tokyo")
