@@ -11,7 +11,7 @@ import pytest
 from .conftest import PRACTICE, LiveServer, enter_answer, press_button, require, start_quiz
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Page
+    from playwright.sync_api import Locator, Page
 
 expect = require("playwright.sync_api").expect
 
@@ -36,6 +36,12 @@ def practise_two(page: Page) -> None:
     expect(page.locator(".feedback")).to_be_visible()
 
 
+def smallest_label_px(chart: Locator) -> float:
+    """The height on screen of the chart's smallest axis label (its text as the reader sees it)."""
+    heights = "[...svg.querySelectorAll('.axis text')].map(t => t.getBoundingClientRect().height)"
+    return chart.evaluate(f"svg => {{ const h = {heights}; return h.length ? Math.min(...h) : 0; }}")
+
+
 def test_practise_then_see_progress_and_chart(page: Page) -> None:
     practise_two(page)
     page.get_by_role("navigation", name="Site").get_by_role("link", name="My progress").click()
@@ -43,6 +49,11 @@ def test_practise_then_see_progress_and_chart(page: Page) -> None:
     chart = page.get_by_role("img", name=re.compile(r"^Your score per week"))
     expect(chart).to_be_visible()
     assert chart.bounding_box()["height"] > 100
+    assert smallest_label_px(chart) >= 10
+    page.set_viewport_size({"width": 360, "height": 740})  # a phone: the narrow drawing, labels as large
+    expect(chart).to_be_visible()
+    assert chart.bounding_box()["width"] <= 360 and smallest_label_px(chart) >= 10
+    page.set_viewport_size({"width": 1280, "height": 720})
     page.get_by_text("The chart's figures as a table").click()
     expect(page.locator(".chart-table tbody tr")).to_have_count(1)
     expect(page.locator(".chart-table tbody td").first).to_have_text("2")  # two answers this week
