@@ -205,6 +205,11 @@ def _save(page: pages.Page) -> Response | tuple[str, int]:
         return render_template(
             "quiz/message.html", title="Time is up", message=str(error), attempt=attempt
         ), 409
+    except svc.AttemptClosed:  # submitted from another tab (or deleted) since this page was read
+        db.session.rollback()
+        if _attempt_or_404(attempt.id, close_overdue=False).state != "open":
+            return _submitted(attempt)
+        return _stale(attempt, slot)
     except svc.StalePage:
         db.session.rollback()
         return _stale(attempt, slot)

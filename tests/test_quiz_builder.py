@@ -189,6 +189,29 @@ def test_a_bank_quiz_edited_in_the_browser_keeps_its_file(people):
 # --- validation ----------------------------------------------------------------------------------
 
 
+def test_an_id_taken_between_the_check_and_the_save_is_said_beside_the_id(people, monkeypatch):
+    """Another teacher's quiz saved with the same id after this one was checked (on PostgreSQL two
+    saves run side by side): the unique key refuses the second, and the form says why."""
+    from quizapp.services import quiz_builder
+
+    checked = quiz_builder.check
+
+    def check_then_taken(session, data, source_key, quiz_id=None):
+        record, problems = checked(session, data, source_key, quiz_id)
+        if record is not None:
+            quiz_builder.save(session, record, source_key)  # as by the other teacher, meanwhile
+            session.flush()
+        return record, problems
+
+    monkeypatch.setattr(quiz_builder, "check", check_then_taken)
+    page = Page(build(people["teacher"], title="Twice", id="twice"))
+    assert page.status == 409
+    assert error_beside(page, "id").startswith("This id was taken a moment ago: choose another")
+    assert page.form("/teach/quizzes").value("title") == "Twice"  # what was typed is kept
+    assert db.session.scalar(select(Quiz).where(Quiz.key == "twice")) is None  # nothing half-saved
+    db.session.rollback()
+
+
 def test_bad_input_is_refused_with_the_checkers_message_beside_the_field(people):
     teacher = people["teacher"]
     page = Page(build(teacher, title="  ", count="lots", time_limit="20", opens_at="next monday"))

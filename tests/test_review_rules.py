@@ -9,6 +9,7 @@ from fsrs import Rating
 
 from quizapp.bank.check import check_parsed
 from quizapp.bank.parse import ParsedFile
+from quizapp.days import day_number
 from quizapp.services.progress import mastery_from, weakest
 from quizapp.services.review import (
     FAST_SECONDS,
@@ -18,7 +19,6 @@ from quizapp.services.review import (
     recall_curve,
     retrievability,
     settings_from,
-    utc_day,
 )
 
 from .factories import bank
@@ -52,11 +52,11 @@ def test_answer_seconds_run_from_shown_to_saved_and_are_unknown_when_they_cannot
     assert answer_seconds(T0 + timedelta(seconds=1), T0) is None  # shown again after saving
 
 
-def test_utc_days():
-    assert utc_day(datetime(1970, 1, 1, 23, 59, tzinfo=UTC)) == 0
-    assert utc_day(datetime(1970, 1, 2, tzinfo=UTC)) == 1
-    assert utc_day(T0) == (T0.date() - datetime(1970, 1, 1).date()).days
-    assert utc_day(T0.replace(hour=23, minute=59)) == utc_day(T0)
+def test_days_without_a_zone_are_utc_days():
+    assert day_number(datetime(1970, 1, 1, 23, 59, tzinfo=UTC)) == 0
+    assert day_number(datetime(1970, 1, 2, tzinfo=UTC)) == 1
+    assert day_number(T0) == (T0.date() - datetime(1970, 1, 1).date()).days
+    assert day_number(T0.replace(hour=23, minute=59)) == day_number(T0)
 
 
 def test_settings_from_config_merge_thresholds_over_the_defaults():

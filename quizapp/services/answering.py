@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, selectinload
 from .. import grading
 from ..models import Answer, Attempt, Slot, utcnow
 from . import review
-from .attempts import GRACE, StalePage, TimeUp, as_utc, overdue
+from .attempts import GRACE, AttemptClosed, StalePage, TimeUp, as_utc, overdue
 
 
 @dataclass
@@ -44,6 +44,15 @@ _SAVE = (
         saved_at=bindparam("now", type_=Slot.saved_at.type),
     )
 )
+# The attempt's state and owner, read under a shared lock held to the commit (FOR SHARE on
+# PostgreSQL; on SQLite the writer holds the whole database): a finish (`close`, FOR UPDATE) waits
+# for the save, so it grades and scores what was saved, and a guest's sign-in, which moves the
+# attempt to the account, waits too, or has moved it already and the owner read is the account.
+_HOLD = (
+    select(Attempt.state, Attempt.user_id)
+    .where(Attempt.id == bindparam("attempt_id"))
+    .with_for_update(read=True)
+)
 _SAVE_GRADED = _SAVE.values(
     fraction=bindparam("new_fraction", type_=Slot.fraction.type),
     feedback=bindparam("new_feedback", type_=Slot.feedback.type),
@@ -66,13 +75,16 @@ def save_response(
     """
     now = now or utcnow()
     if attempt.state != "open":
-        raise StalePage("This attempt is already finished.")
+        raise AttemptClosed("This attempt is already finished.")
     if overdue(attempt, now):
         close(session, attempt.id, finished_at=as_utc(attempt.deadline))
         raise TimeUp("Time is up: the answers you saved before the deadline were submitted.")
     practice = attempt.mode == "practice"
     if practice and slot.fraction is not None:
         raise StalePage("You have already answered this question.")
+    held = session.connection().execute(_HOLD, {"attempt_id": attempt.id}).first()
+    if held is None or held.state != "open":  # deleted with its account, or submitted meanwhile
+        raise AttemptClosed("This attempt is already finished.")
     result = None
     params = {"slot_id": slot.id, "page_sequence": sequence, "new_response": response, "now": now}
     if practice and response is not None:
@@ -94,7 +106,8 @@ def save_response(
             )
         )
         if review.counted_at_save(session, attempt):
-            review.record_answers(session, attempt, [(slot, result.fraction, params["new_feedback"])], now)
+            graded = [(slot, result.fraction, params["new_feedback"])]
+            review.record_answers(session, attempt, graded, now, user_id=held.user_id)
     session.flush()
     if isinstance(slot, Slot):  # a loaded row: forget what the UPDATE set (a page's snapshot has no state)
         session.expire(slot, ["response", "saved_at", "sequence", "fraction", "feedback"])
@@ -140,10 +153,11 @@ def close(session: Session, attempt_id: int, finished_at: datetime | None = None
     """Grade what was saved and finish the attempt; True only for the call that finished it.
 
     The open -> finished transition is one conditional UPDATE: of many concurrent calls,
-    exactly one sees a changed row and writes the graded answers.
+    exactly one sees a changed row and writes the graded answers. The attempt's row is locked
+    first (FOR UPDATE on PostgreSQL), so a save still running is waited for and counted.
     """
     finished_at = finished_at or utcnow()
-    attempt = session.get(Attempt, attempt_id, populate_existing=True)
+    attempt = session.get(Attempt, attempt_id, populate_existing=True, with_for_update=True)
     if attempt is None or attempt.state != "open":
         return False
     slots = session.scalars(

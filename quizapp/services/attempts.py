@@ -51,6 +51,10 @@ class StalePage(AttemptError):
     """The page was answered already (double submit, back button, another tab)."""
 
 
+class AttemptClosed(StalePage):
+    """The attempt was submitted (or deleted) meanwhile: nothing of it can be saved any more."""
+
+
 class TimeUp(AttemptError):
     """The exam's deadline (plus grace) has passed; the attempt was closed with what was saved."""
 
@@ -106,6 +110,9 @@ def layout_for(
 
 
 def _current_versions(session: Session, keys: list[str]) -> dict[str, QuestionVersion]:
+    """The current versions of the questions `keys`, held (FOR KEY SHARE on PostgreSQL) until the
+    attempt's slots point at them: a teacher's delete of a never-used question waits, then finds
+    them used; a delete that came first leaves its question out of what this returns."""
     rows = session.execute(
         select(Question.key, QuestionVersion)
         .join(QuestionVersion, QuestionVersion.question_id == Question.id)
@@ -114,6 +121,7 @@ def _current_versions(session: Session, keys: list[str]) -> dict[str, QuestionVe
             Question.retired_at.is_(None),
             QuestionVersion.number == Question.version,
         )
+        .with_for_update(read=True, key_share=True, of=QuestionVersion)
     ).all()
     return {key: version for key, version in rows}
 
@@ -178,6 +186,15 @@ def not_open_reason(opens_at: datetime | None, closes_at: datetime | None, now: 
     return None
 
 
+def hold_starts(session: Session, user_id: int) -> None:
+    """Queue this user's starts: until this transaction ends, another that calls this for the user
+    waits. Two tabs pressing Start at once must not both find no unfinished attempt (or attempts
+    left) and both insert one. On PostgreSQL the user's row is locked (FOR NO KEY UPDATE, which
+    leaves the user's other writes alone); SQLite's writers are queued already (BEGIN IMMEDIATE).
+    """
+    session.execute(select(User.id).where(User.id == user_id).with_for_update(key_share=True))
+
+
 def attempts_used(session: Session, user_id: int, quiz_id: int) -> int:
     return session.scalar(
         select(func.count())
@@ -201,6 +218,7 @@ def start_quiz(
     quiz = session.scalar(select(Quiz).where(Quiz.key == quiz_key, Quiz.retired_at.is_(None)))
     if quiz is None:
         raise LookupError(quiz_key)
+    hold_starts(session, user_id)
     unfinished = session.scalar(
         select(Attempt)
         .where(Attempt.user_id == user_id, Attempt.quiz_id == quiz.id, Attempt.state == "open")

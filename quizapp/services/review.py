@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session
 from ..days import day_number
 from ..models import Attempt, Question, Quiz, QuizVersion, Slot, User, utcnow
 from ..review_models import ReviewCard, ReviewLog, StudyDay
-from .attempts import AttemptError, as_utc, start_questions
+from .attempts import AttemptError, as_utc, hold_starts, start_questions
 from .held_back import held_back
 from .visibility import feedback_at_once
 
@@ -163,19 +163,22 @@ def record_answers(
     now: datetime,
     settings: ReviewSettings | None = None,
     saved_times: bool = False,
+    user_id: int | None = None,
 ) -> None:
     """Count graded answers in the study days and, when they count for review, review their cards.
 
     Practice answers are reviewed at `now` (when saved); exam answers, graded at the finish, and
-    practice answers counted at the finish (`saved_times`), at the time each was saved.
+    practice answers counted at the finish (`saved_times`), at the time each was saved. They are
+    the user's `user_id` (the attempt's owner as read under a lock), or else `attempt.user_id`.
     """
     graded = [(slot, float(fraction or 0.0), feedback) for slot, fraction, feedback in graded]
     if not graded:
         return
+    owner = attempt.user_id if user_id is None else user_id
     practice = attempt.mode == "practice"
     at_save = practice and not saved_times
     moments = [now if at_save else as_utc(slot.saved_at or now) for slot, _, _ in graded]
-    _count_days(session, attempt.user_id, [(m, f) for m, (_, f, _) in zip(moments, graded, strict=True)])
+    _count_days(session, owner, [(m, f) for m, (_, f, _) in zip(moments, graded, strict=True)])
     if not (practice or _exam_updates_review(session, attempt)) or _holds_answers_back(session, attempt):
         return
     settings = settings or current_settings()
@@ -184,9 +187,7 @@ def record_answers(
     cards = {
         row.question_id: row
         for row in session.scalars(
-            select(ReviewCard).where(
-                ReviewCard.user_id == attempt.user_id, ReviewCard.question_id.in_(question_ids)
-            )
+            select(ReviewCard).where(ReviewCard.user_id == owner, ReviewCard.question_id.in_(question_ids))
         )
     }
     logs = []
@@ -202,7 +203,7 @@ def record_answers(
         row = cards.get(version.question_id)
         if row is None:
             card = Card(card_id=version.question_id, due=moment)
-            row = ReviewCard(user_id=attempt.user_id, question_id=version.question_id, reviews=0)
+            row = ReviewCard(user_id=owner, question_id=version.question_id, reviews=0)
             session.add(row)
             cards[version.question_id] = row
         else:
@@ -213,7 +214,7 @@ def record_answers(
         _store(row, card, rating)
         logs.append(
             {
-                "user_id": attempt.user_id,
+                "user_id": owner,
                 "question_id": version.question_id,
                 "question_version_id": version.id,
                 "slot_id": slot.id,
@@ -378,6 +379,7 @@ def start_review(
     answers a quiz holds back are left out. Raises NothingDue.
     """
     settings = settings or current_settings()
+    hold_starts(session, user_id)
     unfinished = session.scalar(
         select(Attempt)
         .where(

@@ -142,8 +142,15 @@ def restore_question(session: Session, question_id: int, now: datetime | None = 
 
 
 def delete_question(session: Session, question_id: int) -> str:
-    """Delete a question nobody ever saw or answered, with its versions; return its key."""
+    """Delete a question nobody ever saw or answered, with its versions; return its key.
+
+    Its versions are locked first (FOR UPDATE on PostgreSQL): an attempt being started with the
+    question is waited for, and then counts as a use.
+    """
     question = _question(session, question_id)
+    session.execute(
+        select(QuestionVersion.id).where(QuestionVersion.question_id == question_id).with_for_update()
+    )
     if _ever_used(session, question_id):
         raise CatalogueError(
             f"{question.key} has been shown or answered, so its history must stay: retire it instead."

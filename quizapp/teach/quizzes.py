@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from werkzeug.wrappers import Response
 
 from ..extensions import db
@@ -91,12 +92,18 @@ def _builder(quiz: Quiz | None) -> Response | str | tuple[str, int]:
     try:
         opened = stale.opened_version(form.opened_version.data) if quiz else None
         saved, changed = quiz_builder.save(db.session, record, source_key, quiz, opened=opened)
+        title, closes_at = saved.title, saved.closes_at
+        db.session.commit()
     except stale.StaleEdit as error:
         db.session.rollback()
         form.opened_version.data = str(error.now)  # saving again, after a review, goes through
         return _page(form, quiz, stale_message=error.message()), 409
-    title, closes_at = saved.title, saved.closes_at
-    db.session.commit()
+    except IntegrityError:  # another teacher saved a new quiz with this id meanwhile
+        db.session.rollback()
+        if quiz is not None:
+            raise
+        taken = {"id": ["This id was taken a moment ago: choose another, or leave it blank for a new one."]}
+        return _page(form, quiz, taken), 409
     flash(f"“{title}” was saved." if changed else f"“{title}” had no changes to save.", "info")
     if closes_at is not None and as_utc(closes_at) <= utcnow():
         flash(f"“{title}” closed at {closes_at:%H:%M UTC on %d %B %Y}: no one can start it.", "error")
