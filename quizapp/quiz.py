@@ -25,6 +25,16 @@ from .wording import counted
 bp = Blueprint("quiz", __name__)
 
 
+@bp.after_request
+def _not_kept(response: Response) -> Response:
+    """An attempt's pages are never stored by the browser: Back after submitting must not bring
+    back a page that still offers to answer or submit (with its timer running), nor leave them
+    on a shared computer's disk."""
+    if request.path.startswith("/attempts/"):
+        response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 # --- starting --------------------------------------------------------------------------------
 
 
@@ -191,7 +201,8 @@ def _save(page: pages.Page) -> Response | tuple[str, int]:
             return _render_question(page, form, locked, check_anyway=anyway), 422
         database.begin_write(db.session)
         if not locked:
-            answering.save_response(db.session, attempt, slot, sequence, response)
+            check = action in ("check", CHECK_ANYWAY)  # moving on keeps a practice answer unchecked
+            answering.save_response(db.session, attempt, slot, sequence, response, check=check)
         if bool(form.flag.data) != slot.flagged:
             answering.set_flag(db.session, slot, bool(form.flag.data))
     except ValidationError:
@@ -273,6 +284,7 @@ def _feedback_view(
     if hidden:
         return {
             "verdict": stored.get("verdict", "wrong"),
+            "answered": slot.response is not None,
             "messages": [],
             "fraction": slot.fraction or 0.0,
             "yours": yours,
@@ -280,6 +292,7 @@ def _feedback_view(
         }
     return {
         "verdict": stored.get("verdict", "wrong"),
+        "answered": slot.response is not None,
         "messages": stored.get("messages", []),
         "fraction": slot.fraction or 0.0,
         "yours": yours,

@@ -79,7 +79,7 @@ def create_accounts(runner: Any, roles: dict[str, str]) -> None:
 def practise_one(browser: Browser, quiz: str = "practice") -> int:
     """Start `quiz` and answer its first question (single choice, right); the attempt's id."""
     attempt_id, page = browser.start(quiz)
-    response = browser.submit(page, "/attempts/", page.fields_for("single_choice", "right 0"), go="next")
+    response = browser.submit(page, "/attempts/", page.fields_for("single_choice", "right 0"), go="check")
     assert response.status_code == 302
     return attempt_id
 

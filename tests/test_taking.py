@@ -22,6 +22,7 @@ from quizapp import grading
 from quizapp.config import resource_dir
 from quizapp.extensions import db
 from quizapp.models import Answer, Attempt, Fact, Quiz, Slot, User, utcnow
+from quizapp.review_models import ReviewCard
 from quizapp.services.attempts import AccountNeeded, as_utc, start_quiz
 
 from .factories import QUESTION_TYPES, bank, write_bank
@@ -734,6 +735,49 @@ def test_practice_next_without_answering_moves_on_and_grades_nothing(browser, lo
     assert slot_of(attempt_id, 1).response is None and answers_of(attempt_id) == []
 
 
+def test_attempt_pages_are_not_kept_by_the_browser(browser, loaded):
+    """Back after submitting reloads the page (and lands on the review), not a stored copy that
+    still offers to submit."""
+    attempt_id, _ = browser.start("exam")
+    for path in ("1", "summary", "finish"):
+        assert browser.fetch(f"/attempts/{attempt_id}/{path}").headers["Cache-Control"] == "no-store", path
+    assert "no-store" not in browser.fetch("/").headers.get("Cache-Control", "")
+
+
+def test_practice_next_and_previous_keep_an_answer_unchecked_until_submitted(browser, loaded):
+    """Only "Check answer" makes a practice answer final: moving on keeps it open to change, and
+    the submit grades what is left unchecked (it counts in the score, the history and review)."""
+    attempt_id, page = browser.start("practice")
+    assert "Next, Previous and Summary keep your answer so that you can come back and change it" in page.text
+    moved = browser.submit(page, "/attempts/", page.fields_for("single_choice", WRONG["q1"]), go="next")
+    assert location(moved) == f"/attempts/{attempt_id}/2"
+    page2 = browser.get(f"/attempts/{attempt_id}/2")
+    browser.submit(page2, "/attempts/", page2.fields_for("multiple_choice", RIGHT["q2"]), go="prev")
+    for position in (1, 2):
+        slot = slot_of(attempt_id, position)
+        assert slot.response is not None and slot.fraction is None  # saved, not checked
+    assert answers_of(attempt_id) == []
+    db.session.rollback()
+
+    page = browser.get(f"/attempts/{attempt_id}/1")  # still open to change, with the saved choice
+    assert page.form("/attempts/").value("choice") is not None and 'value="check"' in page.html
+    browser.answer(attempt_id, 1, "single_choice", RIGHT["q1"])  # changed, then checked: final
+    assert slot_of(attempt_id, 1).fraction == 1.0
+    db.session.rollback()
+
+    browser.submit(browser.get(f"/attempts/{attempt_id}/finish"), "/finish")
+    attempt = the_attempt(attempt_id)
+    assert attempt.state == "finished"
+    assert slot_of(attempt_id, 2).fraction == 1.0  # graded at the submit
+    assert attempt.score == 2 + 1  # q1 (2 marks) checked right, q2 (1 mark) right when submitted
+    assert sorted(a.fraction for a in answers_of(attempt_id)) == [1.0, 1.0]
+    cards = db.session.scalar(
+        select(func.count()).select_from(ReviewCard).where(ReviewCard.user_id == attempt.user_id)
+    )
+    assert cards == 2  # both answers count for spaced review
+    db.session.rollback()
+
+
 # --- exam mode ------------------------------------------------------------------------------------
 
 EXAM_ANSWERS = {  # position -> answer; q4 left unanswered
@@ -835,7 +879,7 @@ def test_exam_saves_as_you_go_and_shows_nothing_until_submitted(browser, loaded)
             assert line in text.split("Right answer", 1)[1]
         assert f"Because of {qid}." in text
         assert f"Statement of f{(position - 1) % 4 + 1}." in text
-    assert "(no answer)" in visible_text(items[3]) and "Wrong" in visible_text(items[3])
+    assert "(no answer)" in visible_text(items[3]) and "Not answered" in visible_text(items[3])
     assert "Partly right (50%)" in visible_text(items[1])
     assert "Your answer wrong" not in review.text and "Your answer False" in visible_text(items[2])
 

@@ -66,8 +66,12 @@ def save_response(
     sequence: int,
     response: dict[str, Any] | None,
     now: datetime | None = None,
+    check: bool = True,
 ) -> grading.Grade | None:
-    """Store a page's response; in practice mode grade it at once (and lock it).
+    """Store a page's response; in practice mode, when `check`ed, grade it at once (and lock it).
+
+    A practice answer saved without a check (Next, Previous) stays open to change, like an
+    exam's, and is graded when the attempt is submitted.
 
     `attempt` and `slot` are loaded rows or the plain snapshots of a page (services.pages).
     Raises StalePage when the page's sequence number is not the slot's current one,
@@ -87,7 +91,7 @@ def save_response(
         raise AttemptClosed("This attempt is already finished.")
     result = None
     params = {"slot_id": slot.id, "page_sequence": sequence, "new_response": response, "now": now}
-    if practice and response is not None:
+    if practice and check and response is not None:
         version = slot.version
         result = grading.grade(version.type, version.data, response)
         params.update(new_fraction=result.fraction, new_feedback=_feedback(result))
@@ -192,16 +196,16 @@ def close(session: Session, attempt_id: int, finished_at: datetime | None = None
             .values(fraction=fraction, feedback=feedback)
             .execution_options(synchronize_session=False)
         )
-        if attempt.mode == "exam":
-            session.add(
-                Answer(
-                    attempt_id=attempt_id,
-                    question_version_id=slot.question_version_id,
-                    response=slot.response,
-                    fraction=fraction,
-                    answered_at=slot.saved_at or finished_at,
-                )
+        # graded now: an exam's answers, and practice answers saved without a check
+        session.add(
+            Answer(
+                attempt_id=attempt_id,
+                question_version_id=slot.question_version_id,
+                response=slot.response,
+                fraction=fraction,
+                answered_at=slot.saved_at or finished_at,
             )
+        )
     if attempt.mode == "practice" and not review.counted_at_save(session, attempt):
         # graded when saved, counted now that the feedback is shown (at the times they were saved)
         graded += [(s, s.fraction, s.feedback) for s in slots if s.fraction is not None]
