@@ -14,6 +14,15 @@ def test_home_without_banks_says_how_to_load_one(client):
     assert "No question banks are loaded yet" in page.get_data(as_text=True)
 
 
+def test_the_site_navigation_marks_the_page_it_is_on(client):
+    pages = {"/": "Quizzes", "/progress": "My progress", "/help/scoring": "How answers are scored"}
+    for path, current in pages.items():
+        html = client.get(path).get_data(as_text=True)
+        nav = html[html.index('<nav aria-label="Site">') : html.index("</nav>")]
+        assert nav.count('aria-current="page"') == 1, path
+        assert f'aria-current="page">{current}</a>' in nav, path
+
+
 def test_home_lists_the_shipped_bank_and_its_quizzes(client, runner):
     result = runner.invoke(args=["load", str(resource_dir("questions"))])
     assert result.exit_code == 0, result.output

@@ -93,7 +93,7 @@ def test_progress_page_shows_history_chart_mastery_streak_and_due_reviews(browse
     assert '<svg role="img" aria-labelledby="score-chart-caption"' in page.html
     chart = page.html[page.html.index("<svg") : page.html.index("</svg>")]
     assert "<script" not in chart  # pygal's scripts are left out: the chart needs no JavaScript
-    assert page.html.count("<script") == 1  # only the local-time note, which the page does without
+    assert page.html.count("<script") == 2  # local times and focus.js: the page does without either
     (week,) = table_rows(page, "figures as a table")
     assert week[0].startswith("Week of ") and week[1:] == ["8", "50%"]
 

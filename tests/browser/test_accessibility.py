@@ -197,6 +197,7 @@ def test_sign_in_and_register_pages(browsing: Browsing) -> None:
     page.get_by_label("Password", exact=True).fill("not the password")
     press_button(page, "Sign in")
     expect(page.locator(".error")).to_have_count(1)
+    expect(page.get_by_label("Password", exact=True)).to_be_focused()  # the field in error
     assert_accessible(page)
 
     page.goto("/register")
@@ -206,6 +207,7 @@ def test_sign_in_and_register_pages(browsing: Browsing) -> None:
     page.get_by_label("Password", exact=True).fill("password1")
     press_button(page, "Register")
     expect(page.locator(".error")).to_have_count(4)  # username, email, password, repeat
+    expect(page.get_by_label("Username")).to_be_focused()  # the first field in error
     assert_accessible(page)
 
 

@@ -100,6 +100,7 @@ def test_practice_quiz_of_every_question_type(page: Page, live_server: LiveServe
 
         feedback = page.get_by_role("region", name=verdict, exact=True)
         expect(feedback).to_be_visible()
+        expect(page.locator(f"#feedback-{position}")).to_be_focused()  # where the check sent the reader
         expect_definition(feedback, "Your answer", yours)
         expect_definition(feedback, "Right answer", right)
         expect_definition(feedback, "Why", f"Because of q{position}.")
@@ -171,7 +172,7 @@ def test_timed_exam_resumed_in_a_new_browser_then_submitted(browsing: Browsing) 
     expect(page).to_have_url(f"{browsing.server.url}{attempt_url(attempt_id, 'review')}")
     expect(page.locator(".score")).to_have_text("Your score: 3 out of 8 (38%).")
     items = page.locator(".review-item")
-    expect(items.locator(".feedback h3")).to_have_text(["Right"] * 3 + ["Wrong"] * 5)
+    expect(items.locator(".feedback h3")).to_have_text(["Right"] * 3 + ["Not answered"] * 5)
     expect_definition(items.nth(0), "Your answer", "right 0")
     expect_definition(items.nth(1), "Your answer", "right 1\nalso right 1")
     expect_definition(items.nth(2), "Your answer", "True")
@@ -200,7 +201,7 @@ def test_a_short_exam_that_runs_out_counts_what_was_saved(browsing: Browsing) ->
     expect(page).to_have_url(f"{browsing.server.url}{attempt_url(attempt_id, 'review')}")
     expect(page.locator(".score")).to_have_text("Your score: 1 out of 3 (33%).")
     items = page.locator(".review-item")
-    expect(items.locator(".feedback h3")).to_have_text(["Right", "Wrong", "Wrong"])
+    expect(items.locator(".feedback h3")).to_have_text(["Right", "Not answered", "Not answered"])
     expect_definition(items.nth(0), "Your answer", "right 0")
     expect_definition(items.nth(1), "Your answer", "(no answer)")  # sent too late
     # the attempt is over: its pages lead to the review
