@@ -206,6 +206,19 @@ def test_a_taken_id_is_refused_as_the_checker_does(teacher):
     assert error_beside(page, "key").startswith("'Bad Id' is not a valid id")
 
 
+def test_the_same_new_question_sent_twice_is_not_saved_twice(teacher):
+    """Back and Save again (or a second click) would make a copy with an id ending in -2."""
+    first = editor(teacher, "true_false")
+    fields = {"prompt": "Is this sent twice?", **COMMON, **FIELDS["true_false"]}
+    assert post(teacher, first, fields, "save").status_code == 302
+    again = Page(post(teacher, first, fields, "save"))  # the same page, posted again
+    assert again.status == 422
+    message = error_beside(again, "prompt")
+    assert message.startswith("This source has a question of this type with this prompt already")
+    assert again.form("/teach/questions/").value("prompt") == "Is this sent twice?"
+    assert post(teacher, first, {**fields, "key": "sent-twice-on-purpose"}, "save").status_code == 302
+
+
 def test_rows_are_added_and_removed_without_javascript(teacher):
     page = editor(teacher, "single_choice")
     assert page.form("/teach/questions/").value("options-3-text") == ""

@@ -115,7 +115,9 @@ def test_facts_are_picked_by_checkboxes_that_keep_what_was_ticked(people):
     page = teacher.get(NEW)
     assert re.search(r'<details class="fact-picker">\s*<summary>Facts \(none ticked\)</summary>', page.html)
     assert '<input id="facts-0" name="facts" type="checkbox" value="f1">' in page.html
-    assert "<select" not in page.html.split('class="fact-picker"')[1].split("</details>")[0]
+    picker = page.html.split('class="fact-picker"')[1].split("</details>")[0]
+    assert "<select" not in picker
+    assert '<label for="facts-0">Statement of f1.</label>' in picker  # one bank: no bank named
     refused = Page(build(teacher, title="", facts=["f1", "f2"]))  # refused: no title
     assert refused.status == 422
     opened = r'<details class="fact-picker" open>\s*<summary>Facts \(2 ticked\)</summary>'
@@ -210,6 +212,20 @@ def test_an_id_taken_between_the_check_and_the_save_is_said_beside_the_id(people
     assert page.form("/teach/quizzes").value("title") == "Twice"  # what was typed is kept
     assert db.session.scalar(select(Quiz).where(Quiz.key == "twice")) is None  # nothing half-saved
     db.session.rollback()
+
+
+def test_the_same_new_quiz_sent_twice_is_not_saved_twice(people):
+    """Back and Save again (or a second click) would make a copy with an id ending in -2."""
+    teacher = people["teacher"]
+    form = teacher.get(NEW)
+    assert teacher.submit(form, "/teach/quizzes", {"title": "Sent twice"}, go="save").status_code == 302
+    again = Page(teacher.submit(form, "/teach/quizzes", {"title": "Sent twice"}, go="save"))
+    assert again.status == 422
+    message = error_beside(again, "title")
+    assert message.startswith("This bank has a quiz with this title already (id sent-twice)")
+    on_purpose = {"title": "Sent twice", "id": "sent-twice-again"}
+    assert teacher.submit(form, "/teach/quizzes", on_purpose, go="save").status_code == 302
+    assert versions_of("sent-twice-again") == [1]
 
 
 def test_bad_input_is_refused_with_the_checkers_message_beside_the_field(people):

@@ -217,14 +217,19 @@ def test_retire_restore_and_delete(app, runner, tmp_path):
         qid = question_id(key)
         page = browser.get(f"/teach/questions/{qid}")
         assert "cannot be deleted, only retired" in page.text
-        page = browser.follow(browser.submit(page, f"/teach/questions/{qid}/delete"))
-        assert "retire it instead" in page.text
+        assert f"/teach/questions/{qid}/delete" not in page.html  # no Delete button offered
+        token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page.html).group(1)
+        forged = browser.post(f"/teach/questions/{qid}/delete", {"csrf_token": token, "confirm": "yes"})
+        assert "retire it instead" in browser.follow(forged).text
         assert question_id(key) == qid
 
     unused = question_id("unused")
     page = browser.get(f"/teach/questions/{unused}")
     assert "can be deleted" in page.text
-    response = browser.submit(page, f"/teach/questions/{unused}/delete")
+    unconfirmed = browser.follow(browser.submit(page, f"/teach/questions/{unused}/delete"))
+    assert "Nothing was deleted: tick “Yes, delete it for good” beside the button first." in unconfirmed.text
+    assert question_id("unused") == unused
+    response = browser.submit(page, f"/teach/questions/{unused}/delete", {"confirm": "yes"})
     assert location(response) == "/teach/questions"
     assert "unused is deleted." in browser.follow(response).text
     assert question_id("unused") is None

@@ -66,6 +66,22 @@ def slug(text: str, taken: set[str], limit: int = 60) -> str:
     return key
 
 
+def same_prompt(session: Session, source_id: int, qtype: str, prompt: str | None) -> str | None:
+    """The id of an active question of the source of this type whose current prompt is `prompt`."""
+    return session.scalar(
+        select(Question.key)
+        .join(QuestionVersion, QuestionVersion.question_id == Question.id)
+        .where(
+            Question.source_id == source_id,
+            Question.retired_at.is_(None),
+            QuestionVersion.number == Question.version,
+            QuestionVersion.type == qtype,
+            QuestionVersion.prompt == (prompt or "").strip(),
+        )
+        .limit(1)
+    )
+
+
 def question_key(session: Session, prompt: str) -> str:
     """A new question's id made from its prompt."""
     prefix = re.sub(r"[^a-z0-9]+", "-", prompt.casefold()).strip("-")[:20] or "q"

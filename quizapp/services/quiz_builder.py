@@ -144,6 +144,16 @@ def question_list(session: Session) -> list[tuple[str, str, str]]:
     ]
 
 
+def same_title(session: Session, source_key: str, title: str) -> str | None:
+    """The id of an active quiz of the bank titled `title`, if there is one."""
+    return session.scalar(
+        select(Quiz.key)
+        .join(Source, Source.id == Quiz.source_id)
+        .where(Source.key == source_key, Quiz.title == title.strip(), Quiz.retired_at.is_(None))
+        .limit(1)
+    )
+
+
 def key_from_title(session: Session, title: str) -> str:
     """A free quiz id made from a title: lowercase words joined by '-', numbered if taken."""
     base = re.sub(r"[^a-z0-9]+", "-", title.casefold()).strip("-")[:70] or "quiz"

@@ -76,6 +76,12 @@ def preview_question(question_id: int) -> Any:
     return _render(form, current.type, source, question, preview=preview)
 
 
+_SAME_PROMPT = (
+    "This source has a question of this type with this prompt already (id {key}): to change it, open it"
+    " from the list of questions; for a second one, change the prompt or give it an id of its own."
+)
+
+
 def _chosen_source(sources: list[Source], key: str | None) -> Source | None:
     if len(sources) == 1 and not key:
         return sources[0]
@@ -112,6 +118,11 @@ def _editor(form: QuestionForm, qtype: str, source: Source, question: Question |
         for part, loc, message in checked.problems:
             name = field_name(form, qtype, loc) if part == "question" else _fact_field(loc)
             form.errors_at.setdefault(name, []).append(message)
+        return _render(form, qtype, source, question), 422
+    # An id made from the prompt: the same form sent twice (Back, a second click) would make a copy.
+    made_id = go == "save" and question is None and not (form.key.data or "").strip()
+    if made_id and (taken := edits.same_prompt(db.session, source.id, qtype, form.prompt.data)):
+        form.errors_at["prompt"] = [_SAME_PROMPT.format(key=taken)]
         return _render(form, qtype, source, question), 422
     if go == "save":
         if question is None:

@@ -95,4 +95,10 @@ def restore_question(question_id: int) -> Response:
 
 @bp.post("/questions/<int:question_id>/delete")
 def delete_question(question_id: int) -> Response:
+    if request.form.get("confirm") != "yes":  # deleting cannot be undone: it is asked for twice
+        if db.session.get(questions_service.Question, question_id) is None:
+            abort(404)
+        if ButtonForm().validate_on_submit():
+            flash("Nothing was deleted: tick “Yes, delete it for good” beside the button first.", "error")
+        return redirect(url_for("teach.question", question_id=question_id))
     return _change(question_id, questions_service.delete_question, "{key} is deleted.")

@@ -59,8 +59,23 @@ def _set_retired(quiz_id: int, retired: bool) -> Response:
 def _choices(form: QuizForm) -> None:
     form.source.choices = choices(db.session.execute(select(Source.key, Source.title).order_by(Source.title)))
     form.topics.choices = choices(db.session.execute(select(Topic.key, Topic.title).order_by(Topic.title)))
-    active_facts = select(Fact.key, Fact.statement).where(Fact.retired_at.is_(None)).order_by(Fact.id)
-    form.facts.choices = choices(db.session.execute(active_facts))
+    active_facts = (
+        select(Fact.key, Fact.statement, Source.title)
+        .join(Source, Source.id == Fact.source_id)
+        .where(Fact.retired_at.is_(None))
+        .order_by(Source.title, Fact.id)
+    )
+    rows = db.session.execute(active_facts).all()
+    several = len({bank for _key, _statement, bank in rows}) > 1  # a quiz draws from its own bank only
+    form.facts.choices = choices(
+        (key, f"{statement} ({bank})" if several else statement) for key, statement, bank in rows
+    )
+
+
+_SAME_TITLE = (
+    "This bank has a quiz with this title already (id {key}): to change it, open it from the list of"
+    " quizzes; for a second one, give it another title or an id of its own."
+)
 
 
 def _builder(quiz: Quiz | None) -> Response | str | tuple[str, int]:
@@ -85,6 +100,10 @@ def _builder(quiz: Quiz | None) -> Response | str | tuple[str, int]:
     record, problems = quiz_builder.check(
         db.session, form.record_data(key), source_key or "", quiz.id if quiz else None
     )
+    # An id made from the title: the same form sent twice (Back, a second click) would make a copy.
+    made_id = not problems and quiz is None and not (form.id.data or "").strip()
+    if made_id and (taken := quiz_builder.same_title(db.session, source_key or "", form.title.data or "")):
+        problems = {"title": [_SAME_TITLE.format(key=taken)]}
     if problems:
         return _page(form, quiz, problems), 422
     if request.form.get("go") == "preview":

@@ -477,7 +477,8 @@ def test_the_teacher_area_shows_the_bank_without_running_it(site: Site, xss_brow
     assert len(quizzes) >= 2, quizzes
     for url, *_cells in quizzes:
         page.goto(url)
-        page.locator("details summary").click()  # the list of every active question and its prompt
+        for summary in page.locator("details summary").all():  # the facts; every active question's prompt
+            summary.click()
         texts.append(check(page, xss_browsing))
     # the forms of a fact of each source and section, every source; a question of each type and file
     for url in [*first_of_each(facts, 1, 2, 5), *(row[0] for row in sources)]:
