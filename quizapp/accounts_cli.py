@@ -124,8 +124,10 @@ def prune_guests_command(inactive_days: int, dry_run: bool, yes: bool) -> None:
         click.echo("Nothing erased.")
         return
     total = len(ids)
-    report = (
-        (lambda done: click.echo(f"  {done} of {total} erased", err=True)) if total > guests.BATCH else None
-    )
-    guests.prune(db.session, ids, progress=report or (lambda done: None))
+
+    def report(done: int) -> None:
+        if total > guests.BATCH:  # long work says how far it got
+            click.echo(f"  {done} of {total} erased", err=True)
+
+    guests.prune(db.session, ids, progress=report)
     click.echo(f"{counted(total, 'guest')} erased.")

@@ -94,10 +94,27 @@ def scalar(statement: Any) -> Any:
     return value
 
 
+def first_page(attempt_id: int, user_id: int | None = None):
+    """Question 1 of the attempt as a page view reads it (for its owner, or `user_id`)."""
+    owner = user_id or scalar(select(Attempt.user_id).where(Attempt.id == attempt_id))
+    page = page_of(db.session, attempt_id, owner, 1)
+    db.session.rollback()
+    return page
+
+
+def saving_right(app, page) -> Second:
+    """Option 0 (right) of the page saved, and checked in practice, on a connection of its own."""
+    return Second(
+        app,
+        lambda session: answering.save_response(
+            session, page.attempt, page.slot, page.slot.sequence, {"choice": 0}
+        ),
+    )
+
+
 def test_a_finish_waits_for_a_save_in_progress_and_scores_it(app):
     attempt_id = started(account("ana"), "exam")
-    page = page_of(db.session, attempt_id, scalar(select(Attempt.user_id).where(Attempt.id == attempt_id)), 1)
-    db.session.rollback()
+    page = first_page(attempt_id)
     with session_of(app) as saving:
         answering.save_response(saving, page.attempt, page.slot, page.slot.sequence, {"choice": 0})  # right
         finish = Second(app, lambda session: answering.close(session, attempt_id))
@@ -113,16 +130,10 @@ def test_a_finish_waits_for_a_save_in_progress_and_scores_it(app):
 
 def test_a_save_that_waited_for_a_finish_is_refused(app):
     attempt_id = started(account("ben"), "exam")
-    page = page_of(db.session, attempt_id, scalar(select(Attempt.user_id).where(Attempt.id == attempt_id)), 1)
-    db.session.rollback()
+    page = first_page(attempt_id)
     with session_of(app) as finishing:
         assert answering.close(finishing, attempt_id)
-        save = Second(
-            app,
-            lambda session: answering.save_response(
-                session, page.attempt, page.slot, page.slot.sequence, {"choice": 0}
-            ),
-        )
+        save = saving_right(app, page)
         assert save.waits()
         finishing.commit()
     with pytest.raises(attempts.AttemptClosed):
@@ -135,16 +146,10 @@ def test_an_answer_checked_while_its_guest_signs_in_goes_to_the_account(app):
     db.session.commit()
     owner = account("cleo")
     attempt_id = started(guest_id, "practice")
-    page = page_of(db.session, attempt_id, guest_id, 1)  # read before the sign-in: the guest's page
-    db.session.rollback()
+    page = first_page(attempt_id, guest_id)  # read before the sign-in: the guest's page
     with session_of(app) as signing_in:
         personal_data.merge_users(signing_in, guest_id, owner)
-        check = Second(
-            app,
-            lambda session: answering.save_response(
-                session, page.attempt, page.slot, page.slot.sequence, {"choice": 0}
-            ),
-        )
+        check = saving_right(app, page)
         assert check.waits()
         signing_in.commit()
     assert check.outcome().fraction == 1.0
