@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pytest
 from sqlalchemy import func, select, update
 
 from quizapp.extensions import db
@@ -103,8 +102,8 @@ def test_many_guests_are_erased_in_batches_that_report_progress(app, runner, loa
     assert not _users() & set(ids)
 
 
-@pytest.mark.parametrize("days", ["0", "-5", "soon"])
-def test_a_bad_number_of_days_is_refused(runner, days):
-    result = runner.invoke(args=["prune-guests", "--inactive-days", days])
-    assert result.exit_code == 2
-    assert "--inactive-days" in result.output
+def test_a_bad_number_of_days_is_refused(runner):
+    for days in ("0", "-5", "soon"):
+        result = runner.invoke(args=["prune-guests", "--inactive-days", days])
+        assert result.exit_code == 2, days
+        assert "--inactive-days" in result.output

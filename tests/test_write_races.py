@@ -30,7 +30,7 @@ from .test_taking import loaded  # noqa: F401  (a fixture)
 
 pytestmark = pytest.mark.usefixtures("loaded")
 PASSWORD = "correct horse battery"
-WAIT = 0.5  # long enough for a second transaction to reach its lock, were it not waiting
+WAIT = 0.3  # long enough for a second transaction to reach its lock, were it not waiting
 
 
 @contextmanager

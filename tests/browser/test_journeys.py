@@ -73,10 +73,10 @@ def screenshots(page: Page, folder: Path, name: str) -> None:
         assert_fits_width(page, NARROW["width"])
         page.screenshot(path=folder / f"{name}-360.png", full_page=True)
         # A bank's options may be long sentences: a select must not widen the page to its longest.
-        add_long_option = f"s => s.add(new Option({'a long option ' * 30!r}))"
-        page.evaluate(f"document.querySelectorAll('main select').forEach({add_long_option})")
+        selects = "document.querySelectorAll('main select')"
+        page.evaluate(f"{selects}.forEach(s => s.add(new Option({'a long option ' * 30!r})))")
         assert_fits_width(page, NARROW["width"])
-        page.reload()
+        page.evaluate(f"{selects}.forEach(s => s.remove(s.options.length - 1))")  # as it was
     finally:
         page.set_viewport_size(default)
 

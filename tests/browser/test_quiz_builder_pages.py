@@ -19,8 +19,10 @@ def test_quiz_builder_pages(browsing: Browsing) -> None:
     expect(page.get_by_role("heading", level=1)).to_have_text("Quizzes")
     assert_accessible(page)
 
-    page.get_by_role("link", name="New quiz").click()
+    teacher_area = page.get_by_role("navigation", name="Teacher area")
+    teacher_area.get_by_role("link", name="New quiz").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("New quiz")
+    expect(teacher_area.get_by_role("link", name="New quiz")).to_have_attribute("aria-current", "page")
     assert_accessible(page)
 
     browsing.expect_console_error(r"status of 422")
