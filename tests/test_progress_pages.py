@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
+from quizapp.days import day_number, day_start
 from quizapp.extensions import db
 from quizapp.models import Attempt, User, utcnow
 from quizapp.progress import history_line, spreadsheet_safe
@@ -111,7 +112,8 @@ def test_progress_page_shows_history_chart_mastery_streak_and_due_reviews(browse
     assert "1 day studied in a row" in page.text
     assert "0 reviews due by the end of today" not in page.text  # the wrong answers come back within minutes
 
-    clock.offset = timedelta(days=1, hours=1)
+    # 01:00 tomorrow: a day later whatever the time now (a whole day more could skip past tomorrow)
+    clock.offset = day_start(day_number(utcnow()) + 1) + timedelta(hours=1) - utcnow()
     later = browser.get("/progress")
     assert "1 day studied in a row (answer a question today to keep it going)" in later.text
     due_today = int(re.search(r"(\d+) reviews? due by the end of today", later.text).group(1))
