@@ -16,7 +16,14 @@ from .passwords import verify_password
 from .permissions import is_signed_in, requires
 from .services import personal_data
 from .services.accounts import AccountError, change_password, only_admin
-from .takers import current_user_id, end_session, remembered, signed_in_account, start_session
+from .takers import (
+    current_time_zone,
+    current_user_id,
+    end_session,
+    remembered,
+    signed_in_account,
+    start_session,
+)
 
 bp = Blueprint("account", __name__, url_prefix="/account")
 
@@ -39,7 +46,7 @@ def _wrong_password() -> None:
 @bp.get("")
 @requires(is_signed_in)
 def index() -> str:
-    form = TimeZoneForm(time_zone=current_user.time_zone or "UTC")
+    form = TimeZoneForm(time_zone=current_time_zone() or "UTC")
     return render_template("account/index.html", user=current_user, zone_form=form)
 
 

@@ -216,11 +216,10 @@ def _save(page: pages.Page) -> Response | tuple[str, int]:
         return render_template(
             "quiz/message.html", title="Time is up", message=str(error), attempt=attempt
         ), 409
-    except svc.AttemptClosed:  # submitted from another tab (or deleted) since this page was read
+    except svc.AttemptClosed:  # submitted from another tab (or deleted: 404) since this page was read
         db.session.rollback()
-        if _attempt_or_404(attempt.id, close_overdue=False).state != "open":
-            return _submitted(attempt)
-        return _stale(attempt, slot)
+        _attempt_or_404(attempt.id, close_overdue=False)
+        return _submitted(attempt)
     except svc.StalePage:
         db.session.rollback()
         return _stale(attempt, slot)

@@ -49,7 +49,7 @@ def attempts_of(session: Session, user_ids: list[int]) -> int:
     )
 
 
-def prune(session: Session, user_ids: list[int], progress: Callable[[int], None] = lambda done: None) -> int:
+def prune(session: Session, user_ids: list[int], progress: Callable[[int], None]) -> int:
     """Erase these users and all their rows, a batch per transaction; `progress(done)` after each."""
     done = 0
     for batch in _batches(user_ids):
