@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import io
 import re
 import zipfile
@@ -19,6 +20,7 @@ from quizapp.bank.gift_read import read_gift
 from quizapp.bank.parse import parse_text
 from quizapp.extensions import db
 from quizapp.models import Fact, PendingImport, Question, Source
+from quizapp.services import transfer
 
 from .factories import bank, write_bank
 from .test_accounts import PASSWORD, sign_in
@@ -226,6 +228,37 @@ def test_an_oversize_upload_gets_a_clear_page(app, runner, snapshot, loaded):
     assert over.status_code == 422
     assert "quiz.gift:1" in text_of(over) and "an import may hold at most 100" in text_of(over)
     assert snapshot() == before
+
+
+def test_a_file_of_more_questions_than_an_import_may_hold_is_refused_before_loading(
+    app, runner, snapshot, loaded, monkeypatch
+):
+    """Thousands of one-line questions fit in the size limit; loading them would hold the database
+    past a request's time. The file is refused at the first question over the limit, unloaded."""
+    browser = teacher(app, runner)
+    before = snapshot()
+    limit = transfer.MAX_QUESTIONS
+    many = "".join(f"::q{i}::Statement {i}?{{T}}\n\n" for i in range(limit + 5))
+    refused = upload(browser, "many.gift", many)
+    assert refused.status_code == 422
+    text = text_of(refused)
+    first_over = 2 * limit + 1  # each question takes two lines
+    assert f"many.gift:{first_over}" in text, text[:3000]
+    assert f"the file holds {limit + 5:,} questions; an import may hold at most {limit:,}" in text
+    aiken = "".join(f"Question {i}?\nA) yes\nB) no\nC) maybe\nANSWER: A\n\n" for i in range(limit + 1))
+    assert "an import may hold at most" in text_of(upload(browser, "many.txt", aiken))
+    data = bank("many", questions=3)
+    data["questions"] = [copy.deepcopy(data["questions"][0]) | {"id": f"q{i}"} for i in range(limit + 1)]
+    as_yaml = yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+    yaml_text = text_of(upload(browser, "many.yaml", as_yaml))
+    assert f"questions[{limit}]" in yaml_text and f"the bank holds {limit + 1:,} questions" in yaml_text
+    assert snapshot() == before
+
+    monkeypatch.setattr(transfer, "MAX_QUESTIONS", 3)  # a file of exactly the limit goes in
+    just = upload(browser, "just.gift", "".join(f"::j{i}::Statement {i}?{{T}}\n\n" for i in range(3)))
+    assert just.status_code == 200 and "Statement 2" in text_of(just)
+    over = upload(browser, "over.gift", "".join(f"::o{i}::S{i}?{{T}}\n\n" for i in range(4)))
+    assert over.status_code == 422
 
 
 def test_no_one_else_confirms_a_teachers_upload(app, runner, snapshot, loaded):

@@ -23,7 +23,7 @@ from ..bank.gift_read import read_gift
 from ..bank.gift_write import GiftExport, write_gift
 from ..bank.imported import Existing, plan_import
 from ..bank.load import LoadReport, load_bank
-from ..bank.parse import parse_text
+from ..bank.parse import ParsedFile, parse_text
 from ..bank.problems import Problem
 from ..models import Fact, Question, Source, Topic
 from ..wording import counted
@@ -32,6 +32,10 @@ FORMATS = ("yaml", "gift", "aiken")
 _SUFFIXES = {".yaml": "yaml", ".yml": "yaml", ".gift": "gift", ".aiken": "aiken"}
 _AIKEN_ANSWER = re.compile(r"^[ \t]*ANSWER[ \t]*:[ \t]*[A-Z]\b", re.MULTILINE)
 _AIKEN_OPTION = re.compile(r"^[ \t]*[A-Z][).][ \t]", re.MULTILINE)
+# Questions one import may hold. A dry run of 2,000 takes about a second; 100,000 one-line
+# questions fit in the size limit and would hold the database (SQLite's write lock, for everyone)
+# for longer than a request may last, and leave pages listing every question slow to use.
+MAX_QUESTIONS = 2000
 
 
 @dataclass
@@ -178,11 +182,18 @@ def import_text(
                 )
             ]
             return result
-        bank = check_parsed([parse_text(text, shown)])
+        parsed = parse_text(text, shown)
+        if too_many := _too_many_in_yaml(parsed):
+            result.errors = [too_many]
+            return result
+        bank = check_parsed([parsed])
         result.errors = bank.errors
         result.questions = sum(len(f.questions) for f in bank.files)
     else:
         reading: Reading = (read_gift if fmt == "gift" else read_aiken)(text, shown)
+        if len(reading.questions) > MAX_QUESTIONS:
+            result.errors = [_too_many(shown, reading)]
+            return result
         plan = plan_import(reading, existing_records(session), source_id)
         bank = plan.bank
         result.errors, result.skipped, result.notes = plan.errors, plan.skipped, plan.notes
@@ -210,6 +221,29 @@ def import_text(
         session.rollback()
         raise
     return result
+
+
+def _too_many(shown: str, reading: Reading) -> Problem:
+    """The problem of a GIFT or Aiken file holding more questions than an import may."""
+    return Problem(
+        shown,
+        reading.questions[MAX_QUESTIONS].line,
+        "(file)",
+        f"the file holds {len(reading.questions):,} questions; an import may hold at most "
+        f"{MAX_QUESTIONS:,} (the one on this line is number {MAX_QUESTIONS + 1:,}): split the file",
+    )
+
+
+def _too_many_in_yaml(parsed: ParsedFile) -> Problem | None:
+    """The problem of a YAML bank holding more questions than an import may, if it does."""
+    questions = parsed.data.get("questions") if isinstance(parsed.data, dict) else None
+    if not isinstance(questions, list) or len(questions) <= MAX_QUESTIONS:
+        return None
+    return parsed.problem(
+        ("questions", MAX_QUESTIONS),
+        f"the bank holds {len(questions):,} questions; an import may hold at most {MAX_QUESTIONS:,}: "
+        "split it into smaller banks (or load it with `quizapp load`)",
+    )
 
 
 def existing_records(session: Session) -> Existing:
