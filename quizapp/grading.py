@@ -13,8 +13,10 @@ Scoring rules
   and so is a minus sign or a point starting a number ("3.14" is not "314", "-5" is not "5").
   A spelling slip is accepted, with a note, when the question allows it: one wrong, missing or
   extra letter for answers of 5 letters or more, two for 10 or more; never when the answer or
-  the response holds a digit ("2006" is not "2005"), and never when a word gains or loses its
-  first letters ("stoppable" is not "unstoppable", "complete" is not "incomplete").
+  the response holds a digit ("2006" is not "2005"), never when a word gains or loses its first
+  letters ("stoppable" is not "unstoppable", "complete" is not "incomplete"), and never when the
+  slip turns an English word or name into another ("corporation" is not "cooperation", "Tainan"
+  is not "Taiwan"); British and American spellings of one word are one word ("globalisation").
 * Numeric: type a number such as 2013, -3, 0.5, .5, 1e3 or 12,345.6 (a comma may only group
   thousands; decimals take a point); the question's unit may follow it. The answer is right
   within the tolerance or the range, bounds included.
@@ -41,6 +43,7 @@ from typing import Any
 from rapidfuzz.distance import Levenshtein
 
 from .bank.schema import PLACEHOLDER
+from .words import is_english_word, same_word
 
 __all__ = ["GRADERS", "Grade", "InvalidResponse", "grade", "normalise_text", "parse_number", "right_answer"]
 
@@ -186,6 +189,23 @@ def _changes_a_prefix(typed: str, key: str) -> bool:
     )
 
 
+def _words(text: str) -> set[str]:
+    """The words of a comparison key, a hyphenated word both as its parts and as one word."""
+    return set(text.replace(_SOFT, " ").split()) | set(text.replace(_SOFT, "").split())
+
+
+def _says_another_word(typed: str, key: str) -> bool:
+    """Whether the typed answer puts another English word where the answer has one: "corporation"
+    for "cooperation" says something else, it is not a slip. A name that is no English word keeps
+    its slips ("Dai Bingo"), and British and American spellings of one word are one word."""
+    typed_words, key_words = _words(typed), _words(key)
+    put = [word for word in typed_words - key_words if is_english_word(word)]
+    replaced = [word for word in key_words - typed_words if is_english_word(word)]
+    return any(
+        Levenshtein.distance(a, b, score_cutoff=2) <= 2 and not same_word(a, b) for a in put for b in replaced
+    )
+
+
 def _match_text(text: str, answers: list[str], settings: Data) -> tuple[bool, str | None]:
     """Whether text matches one of the answers, and the answer it misspelt if it was a near miss."""
     sensitivity = (bool(settings.get("case_sensitive")), bool(settings.get("accent_sensitive")))
@@ -200,7 +220,7 @@ def _match_text(text: str, answers: list[str], settings: Data) -> tuple[bool, st
     best: tuple[int, str] | None = None
     for answer, key in keyed:
         limit = _typo_limit(key)
-        if not limit or _changes_a_prefix(typed, key):
+        if not limit or _changes_a_prefix(typed, key) or _says_another_word(typed, key):
             continue
         distance = _distance(typed, key, limit)
         if distance <= limit and (best is None or distance < best[0]):

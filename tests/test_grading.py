@@ -280,7 +280,13 @@ def test_short_answer_rejects(text: str) -> None:
         (["Study Times"], "Stuyd Times", None),  # 10 letters: two slips (a swap is two edits)
         (["Study Times", "The Study Times"], "The Studdy Times", "The Study Times"),  # the nearest answer
         (["win-win cooperation"], "winwin coperation", None),
-        (["Dai Bingguo"], "Dai Bingo", None),
+        (["Dai Bingguo"], "Dai Bingo", None),  # a name that is no English word keeps its slips
+        (["cooperation"], "cooperaton", None),
+        (["globalization"], "globalisation", None),  # British and American spellings: one word
+        (["colour"], "color", None),
+        (["centre of gravity"], "center of gravity", None),
+        (["defense"], "defence", None),
+        (["travelled"], "traveled", None),
     ],
 )
 def test_short_answer_near_miss(answers: list[str], text: str, misspelt: str | None) -> None:
@@ -302,6 +308,13 @@ def test_short_answer_near_miss(answers: list[str], text: str, misspelt: str | N
         (["unstoppable"], "stoppable"),  # a prefix dropped: the opposite, not a slip
         (["incomplete data"], "complete data"),
         (["successful"], "unsuccessful"),  # a prefix added
+        (["win-win cooperation"], "win-win corporation"),  # another English word: not a slip
+        (["cooperation"], "corporation"),
+        (["globalization"], "localization"),
+        (["Taiwan"], "Tainan"),  # another name
+        (["development stages"], "development states"),
+        (["Peace"], "Place"),
+        (["Southeast Asian countries"], "Southwest Asian countries"),
     ],
 )
 def test_short_answer_not_a_near_miss(answers: list[str], text: str) -> None:
