@@ -118,10 +118,26 @@ def test_quizzes_cover_each_section_the_whole_article_an_exam_and_a_quick_start(
 
 
 # A near miss within the typo tolerance that means something else must not be accepted: the
-# bank turns the tolerance off there. Each case: (question, response, right?).
+# grader refuses a lost prefix and another English word, and the bank turns the tolerance off
+# where neither rule sees it. Each case: (question, response, right?).
+DAI = ["systems", "traditions", "stages", "harmony", "benefit", "globalization"]
 NEAR_MISSES = [
     ("q-ir-trend-cloze", {"blanks": ["stoppable", "prosper", "perish"]}, False),  # the opposite
     ("q-ir-trend-cloze", {"blanks": ["Unstoppable", "prosper", "perish"]}, True),
+    ("q-ir-trend-cloze", {"blanks": ["unstopable", "prosper", "perish"]}, True),  # a slip
+    ("q-mpr-dai-era-sa", {"text": "localization"}, False),  # another word
+    ("q-mpr-dai-era-sa", {"text": "globalizaton"}, True),
+    ("q-mpr-dai-formula-cloze", {"blanks": DAI}, True),
+    ("q-mpr-dai-formula-cloze", {"blanks": [*DAI[:2], "states", *DAI[3:]]}, False),
+    ("q-mpr-dai-formula-cloze", {"blanks": [DAI[0], "transitions", *DAI[2:]]}, False),
+    ("q-mpr-dai-formula-cloze", {"blanks": [*DAI[:5], "localization"]}, False),
+    ("q-ov-core-sa", {"text": "win-win corporation"}, False),
+    ("q-ov-core-sa", {"text": "win-win cooperaton"}, True),
+    ("q-us-taiwan-sa", {"text": "Tainan"}, False),  # a city
+    ("q-ir-title-cloze", {"blanks": ["Trend", "Place", "Development"]}, False),
+    ("q-us-obama-sa", {"text": "Osama"}, False),  # another man
+    ("q-us-obama-sa", {"text": "the Obama administration"}, True),
+    ("q-mpr-dai-who", {"text": "State Councilor Dai Bingguo"}, True),
     ("q-us-scs-sa", {"text": "Southwest Asia"}, False),  # another region
     ("q-us-scs-sa", {"text": "Southwest Asian countries"}, False),
     ("q-us-scs-sa", {"text": "South-East Asian countries"}, True),
