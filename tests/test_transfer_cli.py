@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -141,6 +142,19 @@ def test_a_source_of_the_same_name_is_not_taken_over(runner, snapshot, tmp_path)
     assert result.exit_code == 1
     assert "already holds a source 'src' that is not this file's import" in result.stderr
     assert snapshot() == before
+
+
+def test_files_named_without_latin_letters_get_sources_of_their_own(runner, tmp_path):
+    """ "問題.gift" and "試験.gift" slug to nothing; each gets an id told apart by its name's digest."""
+    keys = []
+    for name in ("問題.gift", "試験.gift", "問題.gift"):
+        path = tmp_path / name
+        path.write_text(GIFT, encoding="utf-8")
+        result = invoke(runner, "import", str(path))
+        assert result.exit_code == 0, result.output
+        keys.append(db.session.scalar(select(Source.key).where(Source.origin == f"Imported from {name}")))
+    assert keys[0] != keys[1] and keys[0] == keys[2]  # the same file again finds its own source
+    assert all(re.fullmatch(r"imported-[0-9a-f]{8}", key) for key in keys), keys
 
 
 def test_strict_refuses_a_file_with_skipped_questions(runner, snapshot, tmp_path):
@@ -386,6 +400,19 @@ def test_a_utf16_file_is_named_as_such(runner, tmp_path, raw):
         f"{path}:1: (file): UTF-16 text (Windows calls it Unicode), not UTF-8: save it as UTF-8"
         in result.stderr
     )
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [b"\x89PNG\r\n\x1a\n" + bytes(600), bytes(range(256)) * 10],
+    ids=["an image", "every byte"],
+)
+def test_a_binary_file_is_named_as_such(runner, tmp_path, raw):
+    path = tmp_path / "picture.gift"
+    path.write_bytes(raw)
+    result = invoke(runner, "import", str(path))
+    assert result.exit_code == 1
+    assert "binary data (NUL byte), not a text file" in result.stderr, result.stderr
 
 
 def test_skipped_counts_questions_not_reasons(runner, tmp_path):

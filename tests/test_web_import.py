@@ -180,6 +180,11 @@ def test_aiken_and_yaml_uploads_go_in_too(app, runner, snapshot, loaded, tmp_pat
     [
         ("01_unclosed_brace.gift", None, ["01_unclosed_brace.gift:3", "unclosed '{'"]),
         ("03_bad_escape.gift", None, ["03_bad_escape.gift:1", "bad escape '\\f'"]),
+        (  # a good question beside a bad one: nothing is imported, so no fact is drafted
+            "half.gift",
+            "::good:: Sky?{=blue ~red ~green}\n\n::bad:: Sea?{=blue ~red\n",
+            ["half.gift:3", "unclosed '{'"],
+        ),
         (
             "latin.gift",
             "::q:: Caf\xe9?{=oui ~non ~peut-\xeatre}\n".encode("latin-1"),
@@ -206,6 +211,7 @@ def test_malformed_uploads_say_why_by_line_and_change_nothing(
         assert part in text, (part, text[:3000])
     assert "nothing can be imported" in text
     assert 'action="/teach/import/' not in text  # no confirmation to press
+    assert "Drafted facts to review" not in text  # nothing is drafted from a refused file
     assert snapshot() == before  # not even a pending upload is kept
 
 

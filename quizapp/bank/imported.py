@@ -78,6 +78,13 @@ def slug(text: str, limit: int = 80) -> str:
     return re.sub(r"[^a-z0-9._-]+", "-", folded).strip("-._")[:limit].strip("-._")
 
 
+def file_key(name: str, limit: int = 80) -> str:
+    """The id made from a file's name: its slug, or for a name with no Latin letter or digit
+    ("問題.gift") one told apart by a digest of the name, so that two such files do not meet."""
+    stem = PurePath(name).stem
+    return slug(stem, limit) or f"imported-{hashlib.sha256(stem.encode()).hexdigest()[:8]}"
+
+
 def plan_import(reading: Reading, existing: Existing, source_id: str | None = None) -> ImportPlan:
     """Build and check the bank for `reading`; the source is `source_id` or one named after the file."""
     path = reading.path
@@ -88,7 +95,7 @@ def plan_import(reading: Reading, existing: Existing, source_id: str | None = No
     if source is None:
         return ImportPlan(reading, Bank(), [], errors, skipped, notes)
     place = (source["id"], name)
-    namespace = slug(PurePath(name).stem, 30) or "imported"
+    namespace = file_key(name, 30)
 
     questions: list[tuple[ReadQuestion, Any]] = []
     for read in reading.questions:
@@ -150,7 +157,7 @@ def _source(
             )
             return None
         return existing.sources[source_id]
-    key = slug(PurePath(name).stem) or "imported"
+    key = file_key(name)
     made = {
         "id": key,
         "title": name[:500],

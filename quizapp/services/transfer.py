@@ -91,11 +91,19 @@ def too_large(shown: str, size: int, max_bytes: int) -> Problem:
 
 
 def _utf16(raw: bytes) -> bool:
-    """Whether the bytes look like UTF-16: its byte order mark, or a NUL in every other byte."""
+    """Whether the bytes look like UTF-16: its byte order mark, or mostly plain text with a NUL in
+    every other byte (as Windows writes Latin text in "Unicode")."""
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         return True
     head = raw[:400]
-    return len(head) >= 8 and any(head[start::2].count(0) >= 0.9 * len(head[start::2]) for start in (0, 1))
+    if len(head) < 8:
+        return False
+    return any(
+        head[start::2].count(0) >= 0.9 * len(head[start::2])
+        and sum(32 <= b < 127 or b in b"\t\n\r" for b in head[1 - start :: 2])
+        >= 0.9 * len(head[1 - start :: 2])
+        for start in (0, 1)
+    )
 
 
 def decode_text(raw: bytes, shown: str, max_bytes: int) -> tuple[str | None, list[Problem]]:
@@ -105,6 +113,9 @@ def decode_text(raw: bytes, shown: str, max_bytes: int) -> tuple[str | None, lis
     if _utf16(raw):
         why = "UTF-16 text (Windows calls it Unicode), not UTF-8: save it as UTF-8"
         return None, [Problem(shown, 1, "(file)", why)]
+    if b"\x00" in raw:
+        line = raw.count(b"\n", 0, raw.index(b"\x00")) + 1
+        return None, [Problem(shown, line, "(file)", "binary data (NUL byte), not a text file")]
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
@@ -117,9 +128,6 @@ def decode_text(raw: bytes, shown: str, max_bytes: int) -> tuple[str | None, lis
                 f"not UTF-8 text (byte 0x{raw[error.start]:02x} at offset {error.start}); save it as UTF-8",
             )
         ]
-    if "\x00" in text:
-        line = text.count("\n", 0, text.index("\x00")) + 1
-        return None, [Problem(shown, line, "(file)", "binary data (NUL byte), not a text file")]
     return text, []
 
 
