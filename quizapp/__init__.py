@@ -43,7 +43,20 @@ def create_app(config: Mapping[str, Any] | object | None = None) -> Flask:
 
     limiter.init_app(app)
 
-    from . import account, admin, auth, cli, errors, home, progress, quiz, takers, teach
+    from . import (
+        account,
+        admin,
+        auth,
+        cli,
+        errors,
+        headers,
+        home,
+        progress,
+        quiz,
+        static_files,
+        takers,
+        teach,
+    )
 
     takers.init_app(app)
     app.register_blueprint(home.bp)
@@ -57,6 +70,8 @@ def create_app(config: Mapping[str, Any] | object | None = None) -> Flask:
         hops = app.config["QUIZAPP_PROXY_HOPS"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
     errors.init_app(app)
+    headers.init_app(app)
+    static_files.init_app(app)
     cli.init_app(app)
     app.jinja_env.globals["counted"] = counted
     app.jinja_env.globals["utc_time"] = utc_time

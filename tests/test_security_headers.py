@@ -1,0 +1,39 @@
+"""Security headers on every response; static files kept by browsers under versioned addresses."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from pathlib import Path
+
+import pytest
+
+from quizapp.headers import HEADERS
+
+
+@pytest.mark.parametrize("path", ["/", "/healthz", "/static/style.css", "/no/such/page", "/sign-in"])
+def test_every_response_carries_the_security_headers(client, path):
+    response = client.get(path)
+    response.close()  # a static file's response holds the file open
+    for name, value in HEADERS.items():
+        assert response.headers.get(name) == value, (path, name)
+
+
+def test_the_policy_runs_no_script_written_into_a_page():
+    policy = dict(part.split(" ", 1) for part in HEADERS["Content-Security-Policy"].split("; "))
+    assert policy["script-src"] == "'self'"  # no 'unsafe-inline', no 'unsafe-eval', no other host
+    assert policy["object-src"] == "'none'" and policy["frame-ancestors"] == "'none'"
+
+
+def test_static_files_are_kept_under_addresses_that_change_with_them(client, app, tmp_path):
+    page = client.get("/").get_data(as_text=True)
+    addresses = re.findall(r'(?:src|href)="(/static/[^"]+)"', page)
+    assert any(a.startswith("/static/style.css?v=") for a in addresses), addresses
+    for address in addresses:
+        path, digest = address.split("?v=")
+        body = (Path(app.static_folder) / path.removeprefix("/static/")).read_bytes()
+        assert digest == hashlib.sha256(body).hexdigest()[:12], address
+        response = client.get(address)
+        response.close()
+        assert response.status_code == 200
+        assert "max-age=31536000" in response.headers["Cache-Control"], address
