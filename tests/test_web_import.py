@@ -179,7 +179,7 @@ def test_aiken_and_yaml_uploads_go_in_too(app, runner, snapshot, loaded, tmp_pat
     ("name", "content", "expected"),
     [
         ("01_unclosed_brace.gift", None, ["01_unclosed_brace.gift:3", "unclosed '{'"]),
-        ("03_bad_escape.gift", None, ["03_bad_escape.gift:1", "bad escape '\\f'"]),
+        ("06_bad_weight.gift", None, ["06_bad_weight.gift:1", "bad weight in '%5o%2'"]),
         (  # a good question beside a bad one: nothing is imported, so no fact is drafted
             "half.gift",
             "::good:: Sky?{=blue ~red ~green}\n\n::bad:: Sea?{=blue ~red\n",

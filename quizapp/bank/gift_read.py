@@ -74,12 +74,14 @@ def _blocks(text: str):
         yield first, block
 
 
-def _unescape(reading: Reading, raw: str, line_at) -> str | None:
+def _unescape(reading: Reading, raw: str, line_at) -> str:
+    """The text with GIFT's escapes replaced. Any other backslash is text (LaTeX's \\frac, a
+    Windows path), kept as written as Moodle keeps it, with one note per question."""
     start = raw.lstrip()
     end = start.find("::", 2) if start.startswith("::") else -1
     where = question_where(" ".join(start[2:end].split()) or None) if end != -1 else "question"
     out: list[str] = []
-    ok = True
+    kept: dict[str, int] = {}  # each backslash kept as written, shown, and the line it was first seen on
     index = 0
     while index < len(raw):
         char = raw[index]
@@ -92,23 +94,24 @@ def _unescape(reading: Reading, raw: str, line_at) -> str | None:
             out.append(ESCAPES[following])
             index += 2
             continue
-        shown = "before a line break" if following in ("", "\n") else f"'\\{following}'"
-        reading.error(
-            line_at(index),
+        kept.setdefault("\\ before a line break" if following in ("", "\n") else f"\\{following}", line_at(index))
+        out.append(char)
+        index += 1
+    if kept:
+        shown = ", ".join(list(kept)[:5]) + (", ..." if len(kept) > 5 else "")
+        reading.note(
+            min(kept.values()),
             where,
-            f"bad escape {shown}: GIFT escapes are \\~ \\= \\# \\{{ \\}} \\: \\n and \\\\ (a backslash)",
+            f"kept as written: {shown} (a backslash that starts no GIFT escape is text; the escapes are "
+            "\\~ \\= \\# \\{ \\} \\: \\n and \\\\ for a backslash)",
         )
-        ok = False
-        index += 2
-    return "".join(out) if ok else None
+    return "".join(out)
 
 
 def _read_block(reading: Reading, first_line: int, lines: list[str], category: list[str | None]) -> None:
     raw = "\n".join(lines)
     raw_line_at = line_counter(raw, first_line)
     text = _unescape(reading, raw, raw_line_at)
-    if text is None:
-        return
     # Escapes never span a line break, so line numbers count the same in `text` as in `raw`.
     line_at = line_counter(text, first_line)
     pos = len(text) - len(text.lstrip())
