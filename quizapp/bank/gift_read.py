@@ -94,7 +94,8 @@ def _unescape(reading: Reading, raw: str, line_at) -> str:
             out.append(ESCAPES[following])
             index += 2
             continue
-        kept.setdefault("\\ before a line break" if following in ("", "\n") else f"\\{following}", line_at(index))
+        shown = "\\ before a line break" if following in ("", "\n") else f"\\{following}"
+        kept.setdefault(shown, line_at(index))
         out.append(char)
         index += 1
     if kept:
