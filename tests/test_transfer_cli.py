@@ -50,7 +50,10 @@ def test_dry_run_changes_nothing_and_shows_everything(runner, snapshot, tmp_path
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
     assert lines[0] == f"{path}: GIFT, 2 questions to import, 2 skipped"
-    assert f"skipped {path}:7: question 'two': options: needs at least 3 items, got 2: not imported" in lines
+    assert (
+        f"skipped {path}:7: question 'two': options: needs at least 3 items, got 2: not imported "
+        "(make a two-option question true/false, or add an option)" in lines
+    )
     assert f"skipped {path}:9: question 'essay': an essay needs a teacher to grade it: not imported" in lines
     assert "  capital: What is the capital of France? / Answer: Paris" in lines
     assert "2 questions: 2 added, 0 changed, 0 unchanged, 0 retired" in lines

@@ -101,7 +101,7 @@ def plan_import(reading: Reading, existing: Existing, source_id: str | None = No
     for read in reading.questions:
         valid, problems = _validate(path, read)
         skipped.extend(
-            Problem(path, p.line, read.where, f"{p.where}: {p.message}: not imported", warning=True)
+            Problem(path, p.line, read.where, f"{p.where}: {p.message}: not imported{_hint(p)}", warning=True)
             for p in problems
         )
         if valid is not None:
@@ -180,6 +180,22 @@ def _source(
         )
         return None
     return held
+
+
+# What a teacher can do about a question whose size our types do not take (Moodle's do).
+_HINTS = {
+    ("options", "needs at least"): "make a two-option question true/false, or add an option",
+    ("options", "holds at most"): "split its options over two questions",
+    ("pairs", "needs at least"): "add a pair",
+    ("pairs", "holds at most"): "split its pairs over two questions",
+}
+
+
+def _hint(problem: Problem) -> str:
+    for (where, start), hint in _HINTS.items():
+        if problem.where == where and problem.message.startswith(start):
+            return f" ({hint})"
+    return ""
 
 
 def _validate(path: str, read: ReadQuestion) -> tuple[Any, list[Problem]]:
