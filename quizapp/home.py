@@ -107,7 +107,11 @@ def _personal(listing: str, standing: dict[int, Standing], signed_in: bool) -> M
         if mine is None or mine.open or mine.used < allowed:  # an open attempt is resumed
             return match.group(3)
         used = "the one attempt" if allowed == 1 else f"all {allowed} attempts"
-        return f'<p class="quiz-closed">No attempts left: you have used {used} allowed.</p>'
+        reviews = escape(url_for("progress.index", _anchor="history-heading"))
+        return (
+            f'<p class="quiz-closed">No attempts left: you have used {used} allowed. Their reviews are '
+            f'under <a href="{reviews}">your attempts</a>.</p>'
+        )
 
     return Markup(_START_MARK.sub(start, _BEST_MARK.sub(best_score, listing)))
 

@@ -1086,6 +1086,7 @@ def test_a_quiz_allowing_one_attempt_is_for_accounts_and_refuses_a_second(browse
     home = browser.get("/")
     once = re.search(r'<li class="quiz" id="quiz-once">.*?</li>', home.html, re.S).group(0)
     assert "No attempts left: you have used the one attempt allowed." in visible_text(once)
+    assert 'under <a href="/progress#history-heading">your attempts</a>' in once  # where its review is
     assert "/quizzes/once/start" not in once and "/quizzes/exam/start" in home.html
     # A start posted anyway (an old page, a second tab) is refused by the server.
     token = home.form("/quizzes/exam/start").values()["csrf_token"]

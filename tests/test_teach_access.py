@@ -27,3 +27,5 @@ def test_the_teacher_area_lets_in_teachers_and_admins_only(app, runner, tmp_path
             text = page.get_data(as_text=True)
             assert "Teacher area" in text
             assert "active question" in text
+            for listing in ("sources", "facts", "questions", "quizzes"):  # each count opens its list
+                assert f'<a href="/teach/{listing}">' in text, listing

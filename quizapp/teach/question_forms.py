@@ -93,7 +93,7 @@ class QuestionForm(FlaskForm):
     opened_version = HiddenField()
     prompt = TextAreaField("Prompt")
     explanation = TextAreaField("Explanation (shown after answering)")
-    topics = CheckboxGroup("Topics", choices=[], validate_choice=False)
+    topics = CheckboxGroup("Topics (optional)", choices=[], validate_choice=False)
     facts = CheckboxGroup("Facts tested", choices=[], validate_choice=False)
     new_fact = TextAreaField("Statement of a new fact (optional)")
     new_fact_section = SelectField("Section of the new fact", choices=[], validate_choice=False)
