@@ -144,6 +144,22 @@ def test_a_gift_upload_is_dry_run_then_imported_once(app, runner, snapshot, load
     assert "What is the capital of France?" in question.text or "Capital of Italy?" in question.text
 
 
+def test_questions_the_bank_or_the_file_already_holds_are_noted(app, runner, loaded):
+    """The same file saved again under another name ("quiz (1).gift"), or a question pasted twice,
+    imports all the same; the dry run names the question each one repeats."""
+    browser = teacher(app, runner)
+    assert confirm(browser, upload(browser, "quiz.gift", GIFT)).status_code == 200
+    again = text_of(upload(browser, "quiz (1).gift", GIFT + "\n::copy:: Capital of Italy?{=Rome}\n"))
+    assert "the same question as capital (from quiz.gift), already in the bank: imported again as" in again
+    assert "the same question as rome (from quiz.gift), already in the bank" in again
+    pasted_twice = (
+        r"quiz \(1\)\.gift:11</td><td>question 'copy'</td><td>the same question as [\w-]+ on line 5"
+    )
+    assert re.search(pasted_twice, again), again[:4000]
+    unchanged = text_of(upload(browser, "quiz.gift", GIFT))  # the same file again: nothing to say
+    assert "the same question as" not in unchanged
+
+
 def test_aiken_and_yaml_uploads_go_in_too(app, runner, snapshot, loaded, tmp_path):
     browser = teacher(app, runner)
     aiken = (CORPUS / "aiken" / "valid" / "01_basic.txt").read_bytes()

@@ -35,6 +35,7 @@ from ..grading import right_answer
 from . import schema
 from .check import Bank, check_parsed
 from .foreign import CLOZE_PROMPT, Reading, ReadQuestion
+from .load import content_hash, question_parts
 from .messages import translate
 from .parse import ParsedFile
 from .problems import Problem
@@ -54,6 +55,17 @@ class Existing:
     facts: dict[str, Place] = field(default_factory=dict)
     topics: dict[str, str] = field(default_factory=dict)  # id -> title
     sources: dict[str, dict[str, Any]] = field(default_factory=dict)  # id -> the source as in a bank file
+    # content_key -> (id, file) of current questions that share a prompt with the file being imported
+    same: dict[str, Place] = field(default_factory=dict)
+
+
+def content_key(qtype: str, prompt: str, data: dict[str, Any]) -> str:
+    """What makes two questions one for a taker: type, prompt and answer data (not ids, facts, topics)."""
+    return content_hash({"type": qtype, "prompt": prompt, "data": data})
+
+
+def _content_key(question: Any) -> str:
+    return content_key(question.type, question.prompt, question_parts(question)["data"])
 
 
 @dataclass
@@ -117,8 +129,10 @@ def plan_import(reading: Reading, existing: Existing, source_id: str | None = No
     drafts = []
     held_here = {key for key, held in existing.questions.items() if held == place}
     bases = _base_ids([read for read, _ in questions], held_here)
+    seen: dict[str, tuple[str, int]] = {}  # content key -> (id, line) of its first question in the file
     for (read, valid), base in zip(questions, bases, strict=True):
         qid = question_ids.take(base)
+        notes.extend(_repeated(path, read, qid, _content_key(valid), seen, existing))
         fid = fact_ids.take(qid)
         fact = {"id": fid, "section": section, "statement": draft_statement(valid), "draft": True}
         index = len(data["questions"])
@@ -136,6 +150,25 @@ def plan_import(reading: Reading, existing: Existing, source_id: str | None = No
     bank.problems = bank.errors  # coverage warnings mean nothing for drafted facts
     errors.extend(bank.errors)
     return ImportPlan(reading, bank, drafts, errors, skipped, notes, skipped_questions)
+
+
+def _repeated(
+    path: str, read: ReadQuestion, qid: str, key: str, seen: dict[str, tuple[str, int]], existing: Existing
+) -> list[Problem]:
+    """A note when the question is one the file or the bank already holds (the same file saved again
+    under another name, a question pasted twice): it is imported all the same, as a question of its own."""
+    if key in seen:
+        first, line = seen[key]
+        return [
+            Problem(path, read.line, read.where, f"the same question as {first} on line {line}", warning=True)
+        ]
+    seen[key] = (qid, read.line)
+    held = existing.same.get(key)
+    if held is None or held[0] == qid:
+        return []
+    other, origin = held
+    message = f"the same question as {other} (from {origin}), already in the bank: imported again as {qid}"
+    return [Problem(path, read.line, read.where, message, warning=True)]
 
 
 def draft_statement(question: Any) -> str:

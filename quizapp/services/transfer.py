@@ -8,6 +8,7 @@ nothing is written.
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path, PurePath
 from typing import Any
@@ -21,11 +22,11 @@ from ..bank.export import ExportedFile, bank_files, to_yaml
 from ..bank.foreign import Reading
 from ..bank.gift_read import read_gift
 from ..bank.gift_write import GiftExport, write_gift
-from ..bank.imported import Existing, plan_import
+from ..bank.imported import Existing, content_key, plan_import
 from ..bank.load import LoadReport, load_bank
 from ..bank.parse import ParsedFile, parse_text
 from ..bank.problems import Problem
-from ..models import Fact, Question, Source, Topic
+from ..models import Fact, Question, QuestionVersion, Source, Topic
 from ..wording import counted
 
 FORMATS = ("yaml", "gift", "aiken")
@@ -202,7 +203,8 @@ def import_text(
         if len(reading.questions) > MAX_QUESTIONS:
             result.errors = [_too_many(shown, reading)]
             return result
-        plan = plan_import(reading, existing_records(session), source_id)
+        prompts = {q.record.get("prompt", "") for q in reading.questions}
+        plan = plan_import(reading, existing_records(session, prompts), source_id)
         bank = plan.bank
         result.errors, result.skipped, result.notes = plan.errors, plan.skipped, plan.notes
         result.more_errors = reading.more_errors
@@ -254,8 +256,9 @@ def _too_many_in_yaml(parsed: ParsedFile) -> Problem | None:
     )
 
 
-def existing_records(session: Session) -> Existing:
-    """The ids the database holds, with the file that holds each, for choosing imported ids."""
+def existing_records(session: Session, prompts: Collection[str]) -> Existing:
+    """The ids the database holds, with the file that holds each, for choosing imported ids; and
+    the current questions with one of `prompts`, to say which imported questions repeat one."""
     keys = dict(session.execute(select(Source.id, Source.key)).all())
     existing = Existing()
     for model, into in ((Question, existing.questions), (Fact, existing.facts)):
@@ -263,6 +266,21 @@ def existing_records(session: Session) -> Existing:
             select(model.key, model.source_id, model.origin_file)
         ):
             into[key] = (keys[source_pk], origin_file)
+    if prompts:
+        current = select(
+            Question.key,
+            Question.origin_file,
+            QuestionVersion.type,
+            QuestionVersion.prompt,
+            QuestionVersion.data,
+        ).join(
+            QuestionVersion,
+            (QuestionVersion.question_id == Question.id) & (QuestionVersion.number == Question.version),
+        )
+        for key, origin_file, qtype, prompt, data in session.execute(
+            current.where(Question.retired_at.is_(None), QuestionVersion.prompt.in_(sorted(prompts)))
+        ):
+            existing.same.setdefault(content_key(qtype, prompt, data), (key, origin_file))
     existing.topics = dict(session.execute(select(Topic.key, Topic.title)).all())
     for source in session.scalars(select(Source)):
         existing.sources[source.key] = {
