@@ -148,6 +148,14 @@ def _read_block(reading: Reading, first_line: int, lines: list[str], category: l
             "unclosed '{': the answers opened here are never closed (a blank line ends a question)",
         )
         return
+    inner = text.find("{", opening + 1, closing)
+    if inner != -1:  # Moodle would keep it as text in an answer; it is nearly always a slip
+        reading.error(
+            line_at(inner),
+            where,
+            "a '{' inside the answers: a question holds one answer block (write \\{ for a brace in text)",
+        )
+        return
     for index in range(closing + 1, len(text)):
         if text[index] in "{}":
             reading.error(
