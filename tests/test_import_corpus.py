@@ -141,3 +141,11 @@ def test_malformed_file_is_refused_with_its_lines(path: Path, runner, snapshot, 
 )
 def test_category_paths_become_topic_titles(path: str, title: str | None) -> None:
     assert category_title(path) == title
+
+
+def test_an_equals_sign_inside_an_html_tag_is_named_as_the_likely_cause() -> None:
+    """Moodle splits answers at an unescaped '=' even inside a tag; the skip says where to look."""
+    reading = read_gift("::h:: Pick{=<b class=x>right</b> ~wrong ~third}\n\n::g:: Two{=a =b ~c}\n", "x.gift")
+    tagged, plain = (p.message for p in reading.skipped)
+    assert tagged.endswith("a single-choice question has one (an '=' inside an HTML tag? write it \\=)")
+    assert plain.endswith("a single-choice question has one")

@@ -213,7 +213,10 @@ class _Question:
                     "full marks or none"
                 )
         if weights.count(100) > 1:
-            return self.skip("several answers are fully right: a single-choice question has one")
+            # `=<b onclick=...>` splits at the attribute's '=': one answer then ends inside a tag.
+            in_tag = any(a.text.rfind("<") > a.text.rfind(">") for a in answers)
+            hint = " (an '=' inside an HTML tag? write it \\=)" if in_tag else ""
+            return self.skip(f"several answers are fully right: a single-choice question has one{hint}")
         if self.missing_word:
             if any(a.feedback for a in answers):
                 self.note("feedback on the answers of a missing word is not kept")
