@@ -147,5 +147,5 @@ def test_an_equals_sign_inside_an_html_tag_is_named_as_the_likely_cause() -> Non
     """Moodle splits answers at an unescaped '=' even inside a tag; the skip says where to look."""
     reading = read_gift("::h:: Pick{=<b class=x>right</b> ~wrong ~third}\n\n::g:: Two{=a =b ~c}\n", "x.gift")
     tagged, plain = (p.message for p in reading.skipped)
-    assert tagged.endswith("a single-choice question has one (an '=' inside an HTML tag? write it \\=)")
-    assert plain.endswith("a single-choice question has one")
+    assert "a single-choice question has one (an '=' inside an HTML tag? write it \\=)" in tagged
+    assert "a single-choice question has one: not imported" in plain
