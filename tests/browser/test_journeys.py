@@ -71,6 +71,9 @@ def screenshots(page: Page, folder: Path, name: str) -> None:
     page.set_viewport_size(NARROW)
     try:
         assert_fits_width(page, NARROW["width"])
+        # The header takes two short rows, not a column of stacked links (150 px before).
+        header = page.locator(".site-header").bounding_box()
+        assert header["height"] <= 120, f"{page.url}: the header is {header['height']} px tall at 360 px"
         page.screenshot(path=folder / f"{name}-360.png", full_page=True)
         # A bank's options may be long sentences: a select must not widen the page to its longest.
         selects = "document.querySelectorAll('main select')"
