@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from sqlalchemy import update
+
+from quizapp.bank.load import new_state
 from quizapp.config import resource_dir
 from quizapp.extensions import db
+from quizapp.models import Fact
 
 from .factories import bank, write_bank
 
@@ -123,3 +127,21 @@ def test_quiz_states_follow_the_clock():
     listing = Listing([SourceEntry("s", "S", "o", "l", 5, 1, quizzes)], [], [])
     assert quiz_states(listing, noon) == ((1, "open"), (2, "opens"), (3, "closes"), (4, "closed"))
     assert quiz_states(listing, noon + 2 * hour) == ((1, "open"), (2, "open"), (3, "closed"), (4, "closed"))
+
+
+def test_a_fresh_import_is_listed_for_students_once_a_teacher_reviews_its_facts(client, runner, tmp_path):
+    """An import's facts are drafts (each states its question's answer) and it has no quiz: students
+    get nothing from it until a teacher reviews the facts, so the home page does not list it."""
+    gift = tmp_path / "capitals.gift"
+    gift.write_text("::capital:: France?{=Paris ~Lyon ~Nice}\n\n::rome:: Italy?{=Rome}\n")
+    result = runner.invoke(args=["import", str(gift)])
+    assert result.exit_code == 0, result.output
+    db.session.remove()
+    assert "capitals.gift" not in client.get("/").get_data(as_text=True)
+
+    db.session.execute(update(Fact).values(draft=False))
+    new_state(db.session)
+    db.session.commit()
+    html = client.get("/").get_data(as_text=True)
+    assert '<h2 id="bank-capitals">capitals.gift</h2>' in html
+    assert "2 questions on 2 facts." in html

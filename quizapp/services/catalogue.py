@@ -105,10 +105,13 @@ def active_questions(session: Session) -> list[SimpleNamespace]:
 
 
 def catalogue(session: Session, questions: list[SimpleNamespace] | None = None) -> list[SourceEntry]:
-    """Sources with their active quizzes, in a fixed number of queries."""
+    """Sources with their active quizzes, as students see them, in a fixed number of queries."""
     questions = active_questions(session) if questions is None else questions
     facts_per_source: dict[int, int] = {}
-    for source_id in session.scalars(select(Fact.source_id).where(Fact.retired_at.is_(None))):
+    # Facts drafted by an import are not shown to students until a teacher reviews them.
+    for source_id in session.scalars(
+        select(Fact.source_id).where(Fact.retired_at.is_(None), Fact.draft.is_(False))
+    ):
         facts_per_source[source_id] = facts_per_source.get(source_id, 0) + 1
     entries: dict[int, SourceEntry] = {}
     for source in session.scalars(select(Source).order_by(Source.title)):
@@ -138,7 +141,8 @@ def catalogue(session: Session, questions: list[SimpleNamespace] | None = None) 
                 _aware(quiz.closes_at),
             )
         )
-    return [e for e in entries.values() if e.question_count or e.quizzes]
+    # A source with no quiz and no fact open to students (a fresh import's drafts) offers them nothing.
+    return [e for e in entries.values() if e.quizzes or (e.question_count and e.fact_count)]
 
 
 @dataclass(frozen=True, eq=False)
