@@ -13,7 +13,7 @@ from quizapp.bank.load import new_state
 from quizapp.extensions import db
 from quizapp.models import WEB_ORIGIN, Attempt, Quiz, QuizVersion, Slot, utcnow
 
-from .factories import write_bank
+from .factories import bank, write_bank
 from .test_accounts import PASSWORD, sign_in
 from .test_taking import Browser, Page, load, location, prompt_of, taking_bank
 
@@ -123,6 +123,24 @@ def test_facts_are_picked_by_checkboxes_that_keep_what_was_ticked(people):
     opened = r'<details class="fact-picker" open>\s*<summary>Facts \(2 ticked\)</summary>'
     assert re.search(opened, refused.html)
     assert refused.form("/teach/quizzes").values().getlist("facts") == ["f1", "f2"]
+
+
+def test_with_several_banks_each_topic_names_the_banks_it_draws_from(people, runner, tmp_path):
+    """Topics are shared by every bank and a quiz draws from its own: the labels say which banks
+    have questions on each topic (one bank: plain titles, as the fact picker does)."""
+    teacher = people["teacher"]
+    assert re.search(r'<label for="topics-0">Topic one</label>', teacher.get(NEW).html)
+    other = bank("other")
+    for fact in other["facts"]:
+        fact["id"] = f"o-{fact['id']}"
+    for question in other["questions"]:
+        question["id"], question["topics"] = f"o-{question['id']}", ["t9"]
+        question["facts"] = [f"o-{fact}" for fact in question["facts"]]
+    other["topics"] = [{"id": "t9", "title": "Topic nine"}, {"id": "t8", "title": "Topic eight"}]
+    other["quizzes"] = [{"id": "o-quiz", "title": "Other", "select": {"topics": ["t9"]}}]
+    load(runner, write_bank(tmp_path / "bank" / "other.yaml", other))
+    labels = re.findall(r'<label for="topics-\d+">([^<]*)</label>', teacher.get(NEW).html)
+    assert labels == ["Topic eight (no question yet)", "Topic nine (Source other)", "Topic one (Source src)"]
 
 
 def test_a_hand_picked_quiz_asks_its_questions_in_the_order_given(people):

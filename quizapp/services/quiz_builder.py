@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..bank import schema
@@ -20,7 +20,18 @@ from ..bank.check import check_quiz
 from ..bank.load import new_state, quiz_row, record_hash
 from ..bank.messages import record_problems
 from ..bank.selection import selects
-from ..models import WEB_ORIGIN, Fact, Question, QuestionVersion, Quiz, QuizVersion, Source, Topic, utcnow
+from ..models import (
+    WEB_ORIGIN,
+    Fact,
+    Question,
+    QuestionVersion,
+    Quiz,
+    QuizVersion,
+    Source,
+    Topic,
+    question_version_topics,
+    utcnow,
+)
 from .catalogue import active_questions
 from .stale import check_fresh
 
@@ -210,3 +221,30 @@ def set_retired(session: Session, quiz: Quiz, retired: bool) -> None:
     quiz.retired_at = utcnow() if retired else None
     new_state(session)
     session.flush()
+
+
+def topic_choices(session: Session) -> list[tuple[str, str]]:
+    """(key, label) of every topic, by title. Topics are shared by all banks and a quiz draws from its
+    own bank only: with several banks, each label names the banks whose questions have the topic."""
+    topics = session.execute(select(Topic.key, Topic.title).order_by(Topic.title)).all()
+    used = session.execute(
+        select(Topic.key, Source.title)
+        .join(question_version_topics, question_version_topics.c.topic_id == Topic.id)
+        .join(QuestionVersion, QuestionVersion.id == question_version_topics.c.question_version_id)
+        .join(
+            Question,
+            (Question.id == QuestionVersion.question_id) & (Question.version == QuestionVersion.number),
+        )
+        .join(Source, Source.id == Question.source_id)
+        .where(Question.retired_at.is_(None))
+        .distinct()
+    ).all()
+    banks: dict[str, list[str]] = {}
+    for key, bank in sorted(used, key=lambda row: row[1]):
+        banks.setdefault(key, []).append(bank)
+    if session.scalar(select(func.count()).select_from(Source)) < 2:
+        return [(key, title) for key, title in topics]
+    return [
+        (key, f"{title} ({', '.join(banks[key]) if key in banks else 'no question yet'})")
+        for key, title in topics
+    ]

@@ -9,7 +9,7 @@ from werkzeug.wrappers import Response
 
 from ..extensions import db
 from ..forms import ButtonForm
-from ..models import Fact, Quiz, Source, Topic, utcnow
+from ..models import Fact, Quiz, Source, utcnow
 from ..services import quiz_builder, stale
 from ..services.attempts import as_utc
 from . import bp
@@ -58,7 +58,7 @@ def _set_retired(quiz_id: int, retired: bool) -> Response:
 
 def _choices(form: QuizForm) -> None:
     form.source.choices = choices(db.session.execute(select(Source.key, Source.title).order_by(Source.title)))
-    form.topics.choices = choices(db.session.execute(select(Topic.key, Topic.title).order_by(Topic.title)))
+    form.topics.choices = choices(quiz_builder.topic_choices(db.session))
     active_facts = (
         select(Fact.key, Fact.statement, Source.title)
         .join(Source, Source.id == Fact.source_id)
