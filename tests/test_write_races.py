@@ -15,18 +15,21 @@ from contextlib import contextmanager
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from quizapp.bank.check import check_paths
+from quizapp.bank.load import load_bank, new_state
 from quizapp.extensions import db
-from quizapp.models import Attempt, Question, QuestionVersion, Slot, User, utcnow
+from quizapp.models import Attempt, BankState, Question, QuestionVersion, Slot, User, utcnow
 from quizapp.review_models import ReviewCard, ReviewLog, StudyDay
 from quizapp.services import answering, attempts, personal_data, review, teach_questions
 from quizapp.services.accounts import register
 from quizapp.services.pages import page_of
 from quizapp.services.teach_questions import CatalogueError
 
-from .test_taking import loaded  # noqa: F401  (a fixture)
+from .factories import write_bank
+from .test_taking import loaded, taking_bank  # noqa: F401  (loaded: a fixture)
 
 pytestmark = pytest.mark.usefixtures("loaded")
 PASSWORD = "correct horse battery"
@@ -220,3 +223,36 @@ def test_a_start_that_waited_for_a_delete_draws_without_the_deleted_question(app
     drawn = {_question_of(attempt_id, position) for position in range(1, 8)}
     assert doomed not in drawn and None not in drawn
     assert scalar(select(func.count()).select_from(Slot).where(Slot.attempt_id == attempt_id)) == 7
+
+
+def test_a_load_waits_for_a_retire_in_progress_and_keeps_it(app, tmp_path):
+    """A teacher retires a question while `quizapp load` brings a new version of it: the load waits
+    for the retire, then keeps it as a web edit (it was written back over the retire before)."""
+    changed = taking_bank()
+    changed["questions"][0]["prompt"] = "A prompt changed in the file?"
+    bank = check_paths([write_bank(tmp_path / "changed" / "bank.yaml", changed)])  # the loaded file, changed
+    assert not bank.errors
+    question_id = db.session.scalar(select(Question.id).where(Question.key == "q1"))
+    db.session.rollback()
+    with session_of(app) as first:
+        teach_questions.retire_question(first, question_id)
+        second = Second(app, lambda session: load_bank(session, bank))
+        assert second.waits()
+        first.commit()
+    report = second.outcome()
+    assert report.questions.keys.get("kept") == ["q1"], report.lines()  # the web edit kept, and said so
+    retired = db.session.scalar(select(Question.retired_at).where(Question.key == "q1"))
+    assert retired is not None
+
+
+def test_two_first_bank_changes_at_once_both_commit(app):
+    """Before any bank change the state row does not exist: two changes at once both make it."""
+    db.session.execute(delete(BankState))
+    db.session.commit()
+    with session_of(app) as first:
+        new_state(first)
+        second = Second(app, new_state)
+        assert second.waits()
+        first.commit()
+    second.outcome()  # it waited, then wrote its token over the first's (it was a UniqueViolation)
+    assert db.session.scalar(select(func.count()).select_from(BankState)) == 1

@@ -27,6 +27,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import insert, select, text, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from ..models import (
@@ -229,8 +230,10 @@ def _load(session: Session, bank: Bank, now: datetime | None, overwrite: bool) -
 def new_state(session: Session) -> None:
     """Replace the bank's state token, so that what processes keep of the bank is read again."""
     token = uuid.uuid4().hex
-    if session.execute(update(BankState).where(BankState.id == 1).values(token=token)).rowcount == 0:
-        session.execute(insert(BankState).values(id=1, token=token))
+    dialect = {"postgresql": postgresql, "sqlite": sqlite}[session.get_bind().dialect.name]
+    # One statement: two first changes at once (no row yet) must not both insert it.
+    upsert = dialect.insert(BankState).values(id=1, token=token)
+    session.execute(upsert.on_conflict_do_update(index_elements=[BankState.id], set_={"token": token}))
 
 
 def quiz_row(quiz: schema.Quiz) -> dict[str, Any]:
@@ -262,7 +265,7 @@ def _load_sources(session: Session, bank: Bank, counts: Counts, web: WebEdits) -
                 Source.version,
                 Source.loaded_hash,
                 Source.web_edited_at,
-            )
+            ).with_for_update(key_share=True)  # as in _load_versioned
         )
     }
     inserts, updates = [], []
@@ -346,7 +349,11 @@ def _load_versioned(
 ) -> dict[str, int]:
     """Insert, version, restore and retire one kind of record; return key -> id.
 
-    `created` collects (version id, record) for every version row written.
+    `created` collects (version id, record) for every version row written. The rows are read FOR
+    NO KEY UPDATE (PostgreSQL; SQLite has one writer at a time): a teacher's retire or edit of one
+    of them, in progress on another connection, is waited for and then seen as a web edit, never
+    written over with what the load read before it committed. Rows that only refer to them
+    (answers, review cards, attempts) are not held up.
     """
     existing = {
         r.key: r
@@ -360,7 +367,7 @@ def _load_versioned(
                 model.source_id,
                 model.origin_file,
                 model.web_edited_at,
-            )
+            ).with_for_update(key_share=True)
         )
     }
     known = known_hashes(session, model, version_model, parent_column)
