@@ -19,9 +19,10 @@ from sqlalchemy import func, select, update
 from werkzeug.datastructures import MultiDict
 
 from quizapp import grading
+from quizapp.bank.load import new_state
 from quizapp.config import resource_dir
 from quizapp.extensions import db
-from quizapp.models import Answer, Attempt, Fact, Quiz, Slot, User, utcnow
+from quizapp.models import Answer, Attempt, Fact, Question, Quiz, Slot, User, utcnow
 from quizapp.review_models import ReviewCard
 from quizapp.services.attempts import AccountNeeded, as_utc, start_quiz
 
@@ -496,6 +497,26 @@ def test_starting_an_unknown_quiz_is_404(browser, loaded):
     home = browser.get("/")
     data = home.form("/quizzes/practice/start").values()
     assert browser.post("/quizzes/nope/start", data).status_code == 404
+
+
+def test_starting_a_quiz_retired_since_the_page_was_shown_says_so(browser, loaded):
+    home = browser.get("/")
+    db.session.execute(update(Quiz).where(Quiz.key == "practice").values(retired_at=utcnow()))
+    new_state(db.session)
+    db.session.commit()
+    response = browser.submit(home, "/quizzes/practice/start")
+    assert location(response) == "/"
+    assert "That quiz is not offered any more: a teacher has retired it." in browser.follow(response).text
+
+
+def test_a_quiz_whose_questions_are_all_retired_offers_no_start(browser, loaded):
+    db.session.execute(update(Question).values(retired_at=utcnow()))
+    new_state(db.session)
+    db.session.commit()
+    home = browser.get("/")
+    practice = re.search(r'<li class="quiz" id="quiz-practice">.*?</li>', home.html, re.S).group(0)
+    assert "0 questions" in practice and "No questions to ask now." in practice
+    assert "/quizzes/practice/start" not in practice
 
 
 # --- drawing and layout ---------------------------------------------------------------------------

@@ -215,9 +215,11 @@ def start_quiz(
     A taker with an unfinished attempt at the quiz gets that attempt back instead of a second one.
     """
     now, rng = now or utcnow(), rng or random.Random()
-    quiz = session.scalar(select(Quiz).where(Quiz.key == quiz_key, Quiz.retired_at.is_(None)))
+    quiz = session.scalar(select(Quiz).where(Quiz.key == quiz_key))
     if quiz is None:
         raise LookupError(quiz_key)
+    if quiz.retired_at is not None:  # after the page offering it was shown
+        raise AttemptError("That quiz is not offered any more: a teacher has retired it. Choose another one.")
     hold_starts(session, user_id)
     unfinished = session.scalar(
         select(Attempt)
