@@ -46,5 +46,7 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> tuple[str, int]:
         code = error.code or 500
-        description = error.description if code == 400 and error.description else None
-        return _page(code, description if description and "browser" not in description else None)
+        # A description given where the error was raised says more than the page's default; Werkzeug's
+        # own ("The browser (or proxy) sent...") says less.
+        own = error.description if error.description != type(error).description else None
+        return _page(code, own)

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 import yaml
-from sqlalchemy import select
+from sqlalchemy import func, select
 from werkzeug.datastructures import FileStorage, MultiDict
 from werkzeug.test import encode_multipart
 
@@ -281,6 +281,21 @@ def test_a_file_of_more_questions_than_an_import_may_hold_is_refused_before_load
     assert just.status_code == 200 and "Statement 2" in text_of(just)
     over = upload(browser, "over.gift", "".join(f"::o{i}::S{i}?{{T}}\n\n" for i in range(4)))
     assert over.status_code == 422
+
+
+def test_an_upload_replaces_the_dry_run_of_a_file_of_that_name(app, runner, loaded):
+    """A file corrected and uploaded again: the database keeps one copy, and the older page's
+    Import button says what became of its dry run."""
+    browser = teacher(app, runner)
+    first = upload(browser, "quiz.gift", GIFT)
+    second = upload(browser, "quiz.gift", GIFT.replace("Paris, since 987.", "Paris."))
+    upload(browser, "other.gift", GIFT)  # another file's dry run stays beside it
+    assert db.session.scalar(select(func.count()).select_from(PendingImport)) == 2
+    db.session.rollback()
+    gone = confirm(browser, first)
+    assert gone.status_code == 404
+    assert "a new upload of a file of the same name replaces it. Upload the file again" in text_of(gone)
+    assert confirm(browser, second).status_code == 200
 
 
 def test_no_one_else_confirms_a_teachers_upload(app, runner, snapshot, loaded):

@@ -9,6 +9,7 @@ same transaction, so an import happens once or not at all.
 from __future__ import annotations
 
 import hashlib
+import hmac
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import PurePosixPath
@@ -48,10 +49,10 @@ def upload_name(filename: str | None) -> str:
 
 def dry_run(
     session: Session, user_id: int, upload: Upload, max_bytes: int, now: datetime | None = None
-) -> tuple[ImportResult, int | None]:
+) -> tuple[ImportResult, PendingImport | None]:
     """Check an upload and count what it would change; keep it when it could be imported.
 
-    Returns the result and the id of the stored pending import (None when there are errors).
+    Returns the result and the stored pending import (None when there are errors).
     Commits only the pending row (and the removal of old ones); the bank is left as it was.
     """
     name = upload_name(upload.filename)
@@ -71,6 +72,15 @@ def dry_run(
         return result, None
     now = now or utcnow()
     session.execute(delete(PendingImport).where(PendingImport.created_at < now - KEPT_FOR))
+    # An upload replaces the teacher's unconfirmed dry runs of a file of that name (a file corrected
+    # and uploaded again): the database keeps one copy of each file being worked on.
+    session.execute(
+        delete(PendingImport).where(
+            PendingImport.user_id == user_id,
+            PendingImport.filename == name,
+            PendingImport.committed_at.is_(None),
+        )
+    )
     pending = PendingImport(
         user_id=user_id,
         created_at=now,
@@ -83,7 +93,7 @@ def dry_run(
     )
     session.add(pending)
     session.commit()
-    return result, pending.id
+    return result, pending
 
 
 def pending_import(session: Session, pending_id: int, user_id: int) -> PendingImport:
@@ -94,9 +104,15 @@ def pending_import(session: Session, pending_id: int, user_id: int) -> PendingIm
     return pending
 
 
-def commit_pending(session: Session, pending_id: int, user_id: int) -> ImportResult | None:
-    """Import a pending upload, checked again, all or nothing; None if it was already imported."""
+def commit_pending(session: Session, pending_id: int, user_id: int, digest: str) -> ImportResult | None:
+    """Import a pending upload, checked again, all or nothing; None if it was already imported.
+
+    `digest` is the text's digest on the page that was confirmed: a dry run replaced since (its id
+    may be reused by a newer upload on SQLite) is not imported in its place.
+    """
     pending = pending_import(session, pending_id, user_id)
+    if not hmac.compare_digest(digest, pending.sha256):
+        raise PendingNotFound(pending_id)
     if hashlib.sha256(pending.text.encode()).hexdigest() != pending.sha256:
         raise PendingNotFound(pending_id)  # a stored text that changed is not the one checked
     filename, fmt, source, strict, text = (

@@ -13,7 +13,7 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.utils import secure_filename
-from wtforms import BooleanField, SelectField
+from wtforms import BooleanField, HiddenField, SelectField
 
 from .. import database
 from ..bank.export import UnknownSource, yaml_file_name
@@ -21,6 +21,7 @@ from ..bank.gift_write import LEFT_OUT_ALWAYS
 from ..bank.problems import Problem
 from ..extensions import db
 from ..forms import choices
+from ..models import PendingImport
 from ..services import uploads
 from ..services.transfer import ImportResult, export_gift, export_yaml
 from ..wording import counted
@@ -50,7 +51,10 @@ class ImportForm(FlaskForm):
 
 
 class ConfirmImportForm(FlaskForm):
-    """The confirmation: its only data is the pending import's id, in the form's address."""
+    """The confirmation: the pending import's id is in the form's address, and the digest of the
+    text the page showed is sent with it."""
+
+    digest = HiddenField()
 
 
 def _import_form(**kwargs: Any) -> ImportForm:
@@ -78,7 +82,9 @@ def web_problem(problem: Problem) -> Problem:
     return Problem(problem.path, problem.line, problem.where, message, problem.warning)
 
 
-def _result_page(form: ImportForm, result: ImportResult | None, pending_id: int | None, status: int = 200):
+def _result_page(
+    form: ImportForm, result: ImportResult | None, pending: PendingImport | None, status: int = 200
+) -> tuple[str, int]:
     if result is not None:
         result.errors = [web_problem(p) for p in result.errors]
     return (
@@ -86,8 +92,8 @@ def _result_page(form: ImportForm, result: ImportResult | None, pending_id: int 
             "teach/import.html",
             form=form,
             result=result,
-            pending_id=pending_id,
-            confirm=ConfirmImportForm(formdata=None),
+            pending=pending,
+            confirm=ConfirmImportForm(formdata=None, digest=pending.sha256 if pending else ""),
             limit=_limit(),
         ),
         status,
@@ -106,12 +112,12 @@ def import_bank() -> Any:
         source=form.source.data or None,
         strict=form.strict.data,
     )
-    result, pending_id = uploads.dry_run(db.session, current_user.id, upload, _limit())
+    result, pending = uploads.dry_run(db.session, current_user.id, upload, _limit())
     if result.errors:
         form.file.errors = [
             f"{counted(result.error_count, 'error')} in the file: nothing can be imported. The list is below."
         ]
-    return _result_page(form, result, pending_id, 422 if result.errors else 200)
+    return _result_page(form, result, pending, 422 if result.errors else 200)
 
 
 @bp.errorhandler(RequestEntityTooLarge)
@@ -123,6 +129,12 @@ def _too_large(error: RequestEntityTooLarge) -> Any:
     return _result_page(form, None, None, 413)
 
 
+PENDING_GONE = (
+    "This dry run is not kept any more: a dry run is kept for a day, and a new upload of a file of the "
+    "same name replaces it. Upload the file again to import it."
+)
+
+
 @bp.get("/import/<int:pending_id>")
 def pending_import(pending_id: int) -> Any:
     """An upload's page opened again (a bookmark, a reload, another tab): its dry run, checked
@@ -130,22 +142,23 @@ def pending_import(pending_id: int) -> Any:
     try:
         pending = uploads.pending_import(db.session, pending_id, current_user.id)
     except uploads.PendingNotFound:
-        abort(404)
+        abort(404, description=PENDING_GONE)
     if pending.committed_at is not None:
         return render_template("teach/imported_before.html", pending=pending)
     database.begin_write(db.session)  # a dry run loads into the database and rolls back
     result = uploads.check_pending(db.session, pending)
-    return _result_page(_import_form(formdata=None), result, None if result.errors else pending_id)
+    return _result_page(_import_form(formdata=None), result, None if result.errors else pending)
 
 
 @bp.post("/import/<int:pending_id>")
 def confirm_import(pending_id: int) -> Any:
-    if not ConfirmImportForm().validate_on_submit():
+    form = ConfirmImportForm()
+    if not form.validate_on_submit():
         abort(400)
     try:
-        result = uploads.commit_pending(db.session, pending_id, current_user.id)
+        result = uploads.commit_pending(db.session, pending_id, current_user.id, form.digest.data or "")
     except uploads.PendingNotFound:
-        abort(404)
+        abort(404, description=PENDING_GONE)
     if result is None:
         flash("This file was imported already: it has not been imported again.", "info")
         return _result_page(_import_form(formdata=None), None, None, 409)
