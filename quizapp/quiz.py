@@ -341,7 +341,6 @@ def finish(attempt_id: int) -> Response | tuple[str, int]:
             title="Time is up",
             message=str(error),
             attempt=attempt,
-            link=url_for("quiz.review", attempt_id=attempt_id),
         ), 409
     db.session.commit()
     if not outcome.finished_now:

@@ -291,6 +291,7 @@ def _stale(response: Any) -> None:
     assert response.status_code == 409
     page = Page(response)
     assert "This page is out of date" in page.text and "already saved" in page.text
+    assert "Open the question again or go to the attempt's summary" in page.text
 
 
 def test_double_submit_in_practice_stores_one_answer(browser, markers):
