@@ -227,6 +227,8 @@ def topic_choices(session: Session) -> list[tuple[str, str]]:
     """(key, label) of every topic, by title. Topics are shared by all banks and a quiz draws from its
     own bank only: with several banks, each label names the banks whose questions have the topic."""
     topics = session.execute(select(Topic.key, Topic.title).order_by(Topic.title)).all()
+    if session.scalar(select(func.count()).select_from(Source)) < 2:
+        return [(key, title) for key, title in topics]
     used = session.execute(
         select(Topic.key, Source.title)
         .join(question_version_topics, question_version_topics.c.topic_id == Topic.id)
@@ -242,8 +244,6 @@ def topic_choices(session: Session) -> list[tuple[str, str]]:
     banks: dict[str, list[str]] = {}
     for key, bank in sorted(used, key=lambda row: row[1]):
         banks.setdefault(key, []).append(bank)
-    if session.scalar(select(func.count()).select_from(Source)) < 2:
-        return [(key, title) for key, title in topics]
     return [
         (key, f"{title} ({', '.join(banks[key]) if key in banks else 'no question yet'})")
         for key, title in topics
