@@ -2,7 +2,8 @@
 // At the deadline it saves what is on the page and submits the attempt, as a taker who ran
 // out of time would want: the server accepts a save within its grace period after the deadline.
 // A question page saves and goes to the summary, the summary goes on to the confirmation, and
-// the confirmation submits (each marks the form or link to use with data-time-up).
+// the confirmation submits (each marks the form or link to use with data-time-up). A question
+// page shown again with an error (its answer cannot be saved) goes straight to the summary.
 (function () {
   "use strict";
   var deadline = document.getElementById("deadline");
@@ -20,6 +21,7 @@
   function submitAttempt() {
     var form = document.querySelector("form[data-time-up]");
     var link = document.querySelector("a[data-time-up]");
+    window.dispatchEvent(new Event("quizapp:leaving"));  // not an unsaved change (unsaved.js)
     if (form) {
       if (form.getAttribute("data-time-up") === "save") {
         var go = document.createElement("input");
@@ -28,7 +30,6 @@
         go.value = "summary";
         form.appendChild(go);
       }
-      window.dispatchEvent(new Event("quizapp:leaving"));  // not an unsaved change (unsaved.js)
       form.submit();
     } else if (link) {
       window.location.assign(link.href);
@@ -47,9 +48,11 @@
       return;
     }
     var acting = document.querySelector("[data-time-up]");
-    output.textContent = acting
-      ? "Time is up: saving this page and submitting your answers."
-      : "Time is up: your saved answers will be submitted.";
+    output.textContent = !acting
+      ? "Time is up: your saved answers will be submitted."
+      : acting.getAttribute("data-time-up") === "save"
+        ? "Time is up: saving this page and submitting your answers."
+        : "Time is up: submitting your saved answers.";
     submitAttempt();
   }
   tick();

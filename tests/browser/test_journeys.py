@@ -269,6 +269,25 @@ def test_at_the_deadline_the_page_saves_and_submits_the_attempt(browsing: Browsi
     expect(page.locator(".score")).to_have_text("Your score: 1 out of 3 (33%).")
 
 
+def test_at_the_deadline_a_page_shown_again_with_an_error_goes_on_to_submit(browsing: Browsing) -> None:
+    """A refused answer cannot be saved as it is (saving it again would only be refused again): at
+    the deadline the page goes on to the summary, which goes on to submit what was saved."""
+    browsing.expect_console_error(r"status of 422")  # the refused answer's page
+    page = browsing.new_page()
+    attempt_id = start_quiz(page, SHORT_EXAM)
+    page.evaluate(
+        "() => { const radio = document.querySelector('input[name=choice]');"
+        " radio.value = '99'; radio.checked = true; }"
+    )  # no such choice: refused
+    press_button(page, "Next")
+    expect(page.locator("[aria-invalid=true], .error").first).to_be_visible()
+    browsing.server.age_attempt(attempt_id, minutes=0.05)
+    past = "new Date(Date.now() - 1000).toISOString()"
+    page.evaluate(f"document.getElementById('deadline').setAttribute('datetime', {past})")
+    expect(page).to_have_url(f"{browsing.server.url}{attempt_url(attempt_id, 'review')}")
+    expect(page.locator(".score")).to_have_text("Your score: 0 out of 3 (0%).")
+
+
 def test_leaving_a_question_with_an_unsaved_answer_asks_first(browsing: Browsing) -> None:
     browsing.allow_dialogs("beforeunload")
     page = browsing.new_page()
