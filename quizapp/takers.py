@@ -15,7 +15,7 @@ from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from flask_login import AnonymousUserMixin, UserMixin, current_user, login_user, logout_user
 from itsdangerous import BadSignature
 from sqlalchemy import Row, bindparam, select
-from werkzeug.wrappers import Request
+from werkzeug.wrappers import Request, Response
 
 from .database import reads
 from .extensions import db, login_manager
@@ -149,6 +149,13 @@ class CookieSessions(SecureCookieSessionInterface):
         opened = self.session_class(data)
         opened.signed_at = int(signed_at.timestamp())
         return opened
+
+    def save_session(self, app: Flask, session: CookieSession, response: Response) -> None:  # type: ignore[override]
+        """As Flask's, but a static file's response neither sets the cookie nor varies with it: it is
+        the same for everyone, and a shared cache must be free to keep it (quizapp/static_files.py)."""
+        if request.endpoint == "static":
+            return
+        super().save_session(app, session, response)
 
     def should_set_cookie(self, app: Flask, session: CookieSession) -> bool:  # type: ignore[override]
         if session.modified:

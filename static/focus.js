@@ -5,11 +5,14 @@
   if (document.querySelector("[autofocus]")) {
     return; // the page chose already
   }
-  var invalid = document.querySelector('main [aria-invalid="true"]');
+  // The first error in page order: a field marked invalid, or a group of fields (a fieldset, such
+  // as an editor's list of options) described by its error message.
+  var invalid = document.querySelector(
+    'main [aria-invalid="true"], main fieldset[aria-describedby$="-error"]'
+  );
   if (invalid) {
-    var field = invalid.matches("input, select, textarea, button")
-      ? invalid
-      : invalid.querySelector("input, select, textarea, button");
+    var controls = 'input:not([type="hidden"]), select, textarea, button';
+    var field = invalid.matches(controls) ? invalid : invalid.querySelector(controls);
     if (field) {
       field.focus();
       return;

@@ -37,6 +37,7 @@ def test_static_files_are_kept_under_addresses_that_change_with_them(client, app
         response.close()
         assert response.status_code == 200
         assert "max-age=31536000" in response.headers["Cache-Control"], address
+        assert "Cookie" not in response.headers.get("Vary", "") and "Set-Cookie" not in response.headers
     # Another server's digest (a rolling deploy) or none: served, but asked for again next time.
     for other in ("/static/style.css?v=0123456789ab", "/static/style.css"):
         response = client.get(other)

@@ -337,6 +337,7 @@ def test_exports_download_and_read_back_as_the_cli_writes_them(app, runner, load
     gift = browser.fetch("/teach/export/gift")
     assert gift.status_code == 200
     assert gift.headers["Content-Disposition"] == 'attachment; filename="quizapp.gift"'
+    assert gift.headers["Cache-Control"] == "no-store"  # the bank's answers
     cli = runner.invoke(args=["export", "--format", "gift"])
     assert gift.get_data(as_text=True) == cli.stdout
     reading = read_gift(gift.get_data(as_text=True), "quizapp.gift")

@@ -181,6 +181,7 @@ def export_bank() -> str:
 
 def _attachment(body: bytes, filename: str, mimetype: str) -> Response:
     response = Response(body, mimetype=mimetype)
+    response.headers["Cache-Control"] = "no-store"  # the bank's answers: kept by no cache on the way
     safe = secure_filename(filename) or "export"
     response.headers["Content-Disposition"] = f'attachment; filename="{safe}"'
     return response

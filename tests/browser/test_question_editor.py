@@ -48,6 +48,8 @@ def test_a_teacher_writes_a_question_with_the_keyboard(browsing: Browsing, page:
     press_button(page, "Save")
     expect(page.locator("#options-error")).to_have_text("exactly one option must be correct, found 2")
     expect(page.get_by_label("Option 2: text", exact=True)).to_have_value("Mars")
+    # The first error in page order takes focus: the options' (a fieldset), before the explanation's.
+    expect(page.get_by_label("Option 1: text", exact=True)).to_be_focused()
     assert_accessible(page)
 
     page.get_by_label("Option 2: correct", exact=True).uncheck()

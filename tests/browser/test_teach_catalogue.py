@@ -35,6 +35,25 @@ def test_listings_and_forms_by_keyboard(browsing: Browsing) -> None:
         expect(page.get_by_role("heading", level=1)).to_have_text(heading)
         assert_accessible(page)
 
+    page.set_viewport_size({"width": 360, "height": 740})  # a phone: no teacher page scrolls sideways
+    for path in (
+        "/teach/",
+        "/teach/questions",
+        "/teach/facts",
+        "/teach/sources",
+        "/teach/quizzes",
+        "/teach/export",
+        "/teach/import",
+        "/teach/quizzes/new",
+        "/teach/questions/new",
+    ):
+        page.goto(path)
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 360, f"{path} is {width} px wide at 360 px"
+    header = page.locator(".site-header").bounding_box()["height"]  # the name, Teach, Sign out; the links
+    assert header <= 120, f"the header is {header} px tall for a teacher at 360 px"
+    page.set_viewport_size({"width": 1280, "height": 720})
+
     browsing.expect_console_error("status of 422")  # the refused source and fact below
     page.goto("/teach/sources/new")
     page.get_by_label("Id").fill("Not An Id")
