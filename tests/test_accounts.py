@@ -43,7 +43,7 @@ def sign_out(browser: Browser) -> Any:
 
 def signed_in_as(browser: Browser) -> str | None:
     """The username the site navigation shows, or None when nobody is signed in."""
-    match = re.search(r'Signed in as <a href="/account">([^<]+)</a>', browser.get("/").html)
+    match = re.search(r'Signed in as </span><a href="/account">([^<]+)</a>', browser.get("/").html)
     return match.group(1) if match else None
 
 
