@@ -204,7 +204,10 @@ def response_from(form: AnswerForm) -> dict[str, Any] | None:
             if not value:
                 raise _field_error(form, f"position_{d}", "Give every item a position.")
             if value in taken:
-                raise _field_error(form, f"position_{d}", f"Position {value} is used twice; use each once.")
+                message = (
+                    f"Position {value} is given to more than one item: give each item a position of its own."
+                )
+                raise _field_error(form, f"position_{d}", message)
             taken[value] = d
         return {"order": [layout["items"][taken[str(p)]] for p in range(1, len(layout["items"]) + 1)]}
     if qtype == "matching":

@@ -740,7 +740,7 @@ def test_ordering_with_a_duplicate_position_says_so_and_stores_nothing(browser, 
     response = browser.submit(page, "/attempts/", fields, go="check")
     assert response.status_code == 422
     again = Page(response)
-    assert "Position 1 is used twice; use each once." in again.text
+    assert "Position 1 is given to more than one item: give each item a position of its own." in again.text
     assert snapshot() == before
     # a half-filled order is refused too
     fields = page.fields_for("ordering", {"first 5": 1, "second 5": "", "third 5": 2})

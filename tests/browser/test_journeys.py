@@ -223,7 +223,9 @@ def test_ordering_and_matching_work_without_javascript(browsing: Browsing) -> No
     page.get_by_label("second 5", exact=True).select_option("1")
     page.get_by_label("third 5", exact=True).select_option("3")
     press_button(page, "Check answer")
-    expect(page.locator(".order-items .error")).to_have_text(["Position 1 is used twice; use each once."])
+    expect(page.locator(".order-items .error")).to_have_text(
+        ["Position 1 is given to more than one item: give each item a position of its own."]
+    )
     enter_answer(page, "ordering", ["first 5", "second 5", "third 5"])
     press_button(page, "Check answer")
     expect(page.get_by_role("region", name="Right", exact=True)).to_be_visible()
