@@ -270,6 +270,18 @@ def test_layouts_never_show_an_order_or_a_matching_that_is_the_answer(browser, m
     assert len(seen_orders) > 1  # shuffled anew per attempt
 
 
+def test_choices_that_are_all_numbers_are_shown_in_ascending_order():
+    years = {"options": [{"text": t} for t in ("2013", "2005", " 2010 ", "2012")]}
+    for seed in range(5):
+        assert layout_for("single_choice", years, random.Random(seed)) == {"options": [1, 2, 3, 0]}
+    assert layout_for("multiple_choice", years, random.Random(0), shuffle_options=False) == {
+        "options": [0, 1, 2, 3]  # the teacher's order, as written
+    }
+    mixed = {"options": [{"text": t} for t in ("2013", "2005", "about 2010", "2012")]}
+    orders = {tuple(layout_for("single_choice", mixed, random.Random(seed))["options"]) for seed in range(20)}
+    assert len(orders) > 1  # not all numbers: shuffled as any other choices
+
+
 def test_layout_for_avoids_identity_for_ordering_and_aligned_choices_for_matching():
     ordering = {"items": ORDER[:3]}
     matching = {"pairs": [{"left": a, "right": b} for a, b in PAIRS]}

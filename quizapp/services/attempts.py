@@ -7,6 +7,7 @@ Answering and finishing live in `answering.py`.
 from __future__ import annotations
 
 import random
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -72,6 +73,16 @@ def new_guest(session: Session) -> User:
 # --- starting -------------------------------------------------------------------------------
 
 
+_PLAIN_NUMBER = re.compile(r"[+-]?\d+(?:\.\d+)?")
+
+
+def _numbers(texts: list[str]) -> list[float] | None:
+    """The options' values when every option is a plain number ("2010", "-3.5"), else None."""
+    if not all(_PLAIN_NUMBER.fullmatch(text.strip()) for text in texts):
+        return None
+    return [float(text) for text in texts]
+
+
 def layout_for(
     qtype: str, data: dict[str, Any], rng: random.Random, shuffle_options: bool = True
 ) -> dict[str, Any]:
@@ -80,7 +91,8 @@ def layout_for(
     Pages post display positions, never the bank's indices: a bank lists ordering items in
     the right order and often puts the right option first, so its indices would leak answers.
     Without `shuffle_options` choices keep their written order; ordering items and matching
-    choices are shuffled all the same (in written order they would be the answer).
+    choices are shuffled all the same (in written order they would be the answer). Choices that
+    are all plain numbers (years, say) are put in ascending order rather than shuffled.
     """
 
     def kept(n: int) -> list[int]:
@@ -94,6 +106,9 @@ def layout_for(
         return order
 
     if qtype in ("single_choice", "multiple_choice"):
+        values = _numbers([option["text"] for option in data["options"]]) if shuffle_options else None
+        if values is not None:  # years or amounts read best in order, and their order gives nothing away
+            return {"options": sorted(range(len(values)), key=values.__getitem__)}
         return {"options": kept(len(data["options"]))}
     if qtype == "ordering":
         return {"items": shuffled(len(data["items"]), avoid_identity=True)}
