@@ -11,12 +11,14 @@ Scoring rules
   "U.S." = "US"), other punctuation separates words, and a hyphen may be typed as a hyphen, a
   space or nothing ("win-win" = "win win" = "winwin"). Punctuation between two digits is kept,
   and so is a minus sign or a point starting a number ("3.14" is not "314", "-5" is not "5").
-  A spelling slip is accepted, with a note, when the question allows it: one wrong, missing or
-  extra letter for answers of 5 letters or more, two for 10 or more; never when the answer or
-  the response holds a digit ("2006" is not "2005"), never when a word gains or loses its first
-  letters ("stoppable" is not "unstoppable", "complete" is not "incomplete"), and never when the
-  slip turns an English word or name into another ("corporation" is not "cooperation", "Tainan"
-  is not "Taiwan"); British and American spellings of one word are one word ("globalisation").
+  A spelling slip is accepted, with a note, when the question allows it: one wrong, missing,
+  extra or swapped letter for answers of 5 letters or more, two for 10 or more; never when the
+  answer or the response holds a digit ("2006" is not "2005"), never when a word gains or loses
+  its first letters or swaps them for the opposite ones ("stoppable" is not "unstoppable",
+  "intranational" is not "international"), and never when the slip turns an English word or name
+  into another that is in use ("corporation" is not "cooperation", "Tainan" is not "Taiwan").
+  British and American spellings of one word, and its singular and plural, are one word: taken
+  with the same note whatever the answer's length ("programme" for "program").
 * Numeric: type a number such as 2013, -3, 0.5, .5, 1e3 or 12,345.6 (a comma may only group
   thousands; decimals take a point); the question's unit may follow it. The answer is right
   within the tolerance or the range, bounds included.
@@ -40,10 +42,10 @@ from decimal import Decimal
 from itertools import pairwise
 from typing import Any
 
-from rapidfuzz.distance import Levenshtein
+from rapidfuzz.distance import OSA
 
 from .bank.schema import PLACEHOLDER
-from .words import is_english_word, same_word
+from .words import same_word, says_another_word
 
 __all__ = ["GRADERS", "Grade", "InvalidResponse", "grade", "normalise_text", "parse_number", "right_answer"]
 
@@ -165,10 +167,10 @@ def _same(typed: str, key: str) -> bool:
 
 
 def _distance(a: str, b: str, limit: int) -> int:
-    """Edit distance (capped at limit + 1) with hyphens read as spaces or as nothing."""
+    """Edit distance (capped at limit + 1) with hyphens read as spaces or as nothing; two letters
+    swapped are one edit ("Tiawan"), as a typist's slip."""
     return min(
-        Levenshtein.distance(a.replace(_SOFT, glue), b.replace(_SOFT, glue), score_cutoff=limit)
-        for glue in (" ", "")
+        OSA.distance(a.replace(_SOFT, glue), b.replace(_SOFT, glue), score_cutoff=limit) for glue in (" ", "")
     )
 
 
@@ -179,30 +181,43 @@ def _typo_limit(key: str) -> int:
     return 2 if letters >= 10 else 1 if letters >= 5 else 0
 
 
+# Prefixes a letter or two apart that mean the opposite: one put for the other is not a slip.
+_OPPOSITE_PREFIXES = (("inter", "intra"), ("hyper", "hypo"), ("ante", "anti"))
+
+
 def _changes_a_prefix(typed: str, key: str) -> bool:
-    """Whether a word of one is a word of the other with two or more letters put before it: a
-    prefix such as un- or in- changes the meaning, it is not a slip."""
+    """Whether a word of one is a word of the other with two or more letters put before it, or with
+    its prefix swapped for the opposite one: a prefix such as un- or in- (or intra- for inter-)
+    changes the meaning, it is not a slip."""
     typed_words, key_words = typed.split(), key.split()
     return len(typed_words) == len(key_words) and any(
-        abs(len(a) - len(b)) >= 2 and (a.endswith(b) or b.endswith(a))
+        (abs(len(a) - len(b)) >= 2 and (a.endswith(b) or b.endswith(a))) or _swaps_a_prefix(a, b)
         for a, b in zip(typed_words, key_words, strict=True)
     )
 
 
+def _swaps_a_prefix(a: str, b: str) -> bool:
+    return any(
+        (a.startswith(one) and b.startswith(other) and a[len(one) :] == b[len(other) :])
+        for pair in _OPPOSITE_PREFIXES
+        for one, other in (pair, pair[::-1])
+    )
+
+
 def _words(text: str) -> set[str]:
-    """The words of a comparison key, a hyphenated word both as its parts and as one word."""
-    return set(text.replace(_SOFT, " ").split()) | set(text.replace(_SOFT, "").split())
+    """The words of a comparison key, a hyphenated word both as its parts and as one word, and
+    each two neighbouring words as one ("south west" meets "southeast" as "southwest")."""
+    words = text.replace(_SOFT, " ").split()
+    return set(words) | set(text.replace(_SOFT, "").split()) | {a + b for a, b in pairwise(words)}
 
 
 def _says_another_word(typed: str, key: str) -> bool:
     """Whether the typed answer puts another English word where the answer has one: "corporation"
     for "cooperation" says something else, it is not a slip. A name that is no English word keeps
-    its slips ("Dai Bingo"), and British and American spellings of one word are one word."""
-    typed_words, key_words = _words(typed), _words(key)
-    put = [word for word in typed_words - key_words if is_english_word(word)]
-    replaced = [word for word in key_words - typed_words if is_english_word(word)]
+    its slips ("Dai Bingo"), and so does a slip that makes a much rarer word ("pease")."""
+    put, replaced = _words(typed) - _words(key), _words(key) - _words(typed)
     return any(
-        Levenshtein.distance(a, b, score_cutoff=2) <= 2 and not same_word(a, b) for a in put for b in replaced
+        OSA.distance(a, b, score_cutoff=2) <= 2 and says_another_word(a, b) for a in put for b in replaced
     )
 
 
@@ -219,13 +234,28 @@ def _match_text(text: str, answers: list[str], settings: Data) -> tuple[bool, st
         return False, None
     best: tuple[int, str] | None = None
     for answer, key in keyed:
-        limit = _typo_limit(key)
-        if not limit or _changes_a_prefix(typed, key) or _says_another_word(typed, key):
-            continue
-        distance = _distance(typed, key, limit)
-        if distance <= limit and (best is None or distance < best[0]):
+        if _spelt_another_way(typed, key):
+            distance = 0
+        else:
+            limit = _typo_limit(key)
+            if not limit or _changes_a_prefix(typed, key) or _says_another_word(typed, key):
+                continue
+            distance = _distance(typed, key, limit)
+            if distance > limit:
+                continue
+        if best is None or distance < best[0]:
             best = (distance, answer)
     return (True, best[1]) if best else (False, None)
+
+
+def _spelt_another_way(typed: str, key: str) -> bool:
+    """Whether the typed words are the answer's, spelt the British or the American way, or in the
+    singular or plural ("programme" for "program", "systems" for "system"): a slip at any length."""
+    typed_words, key_words = typed.replace(_SOFT, " ").split(), key.replace(_SOFT, " ").split()
+    return len(typed_words) == len(key_words) and all(
+        a == b or (a.casefold() != b.casefold() and same_word(a, b))  # letter case counts where asked
+        for a, b in zip(typed_words, key_words, strict=True)
+    )
 
 
 def _spelling_note(answer: str) -> str:

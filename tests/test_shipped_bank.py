@@ -138,6 +138,10 @@ NEAR_MISSES = [
     ("q-us-obama-sa", {"text": "Osama"}, False),  # another man
     ("q-us-obama-sa", {"text": "the Obama administration"}, True),
     ("q-mpr-dai-who", {"text": "State Councilor Dai Bingguo"}, True),
+    ("q-ir-century-sa", {"text": "twenty-frist century"}, True),  # a slip
+    ("q-ir-century-sa", {"text": "twenty-fifth century"}, False),
+    ("q-ir-century-sa", {"text": "22nd century"}, False),  # digits: exact only
+    ("q-ir-venue-sa", {"text": "Moscow State Institute of Intranational Relations"}, False),
     ("q-us-scs-sa", {"text": "Southwest Asia"}, False),  # another region
     ("q-us-scs-sa", {"text": "Southwest Asian countries"}, False),
     ("q-us-scs-sa", {"text": "South-East Asian countries"}, True),
