@@ -9,7 +9,8 @@ Scoring rules
   both: Unicode forms, letter case, accents, spaces and punctuation are ignored, unless the
   question says case or accents count. Apostrophes and full stops are dropped ("don't" = "dont",
   "U.S." = "US"), other punctuation separates words, and a hyphen may be typed as a hyphen, a
-  space or nothing ("win-win" = "win win" = "winwin"). Punctuation between two digits is kept,
+  space or nothing ("win-win" = "win win" = "winwin"), and a leading "the", "a" or "an" is left
+  out on both sides ("the war" = "war"). Punctuation between two digits is kept,
   and so is a minus sign or a point starting a number ("3.14" is not "314", "-5" is not "5").
   A spelling slip is accepted, with a note, when the question allows it: one wrong, missing,
   extra or swapped letter for answers of 5 letters or more, two for 10 or more; never when the
@@ -221,6 +222,14 @@ def _says_another_word(typed: str, key: str) -> bool:
     )
 
 
+_ARTICLE = re.compile(r"(?:the|a|an) (?=\S)", re.IGNORECASE)
+
+
+def _without_article(key: str) -> str:
+    """The key without a leading "the", "a" or "an": "the war" is "war", and "The Hague" "Hague"."""
+    return _ARTICLE.sub("", key, count=1) if _ARTICLE.match(key) else key
+
+
 def _match_text(text: str, answers: list[str], settings: Data) -> tuple[bool, str | None]:
     """Whether text matches one of the answers, and the answer it misspelt if it was a near miss."""
     sensitivity = (bool(settings.get("case_sensitive")), bool(settings.get("accent_sensitive")))
@@ -228,7 +237,7 @@ def _match_text(text: str, answers: list[str], settings: Data) -> tuple[bool, st
     if not typed:
         return False, None
     keyed = [(answer, _key(answer, *sensitivity)) for answer in answers]
-    if any(_same(typed, key) for _, key in keyed):
+    if any(_same(_without_article(typed), _without_article(key)) for _, key in keyed):
         return True, None
     if not settings.get("typo_tolerance", True) or any(c.isdigit() for c in typed):
         return False, None

@@ -259,13 +259,15 @@ def test_normalise_text_is_idempotent(text: str) -> None:
         "“win-win cooperation”",
         "win\u2013win cooperation",
         "Mutual benefit",
+        "the win-win cooperation",  # a leading article is left out
+        "A mutual benefit",
     ],
 )
 def test_short_answer_accepts(text: str) -> None:
     assert grade("short_answer", SHORT, {"text": text}) == Grade(1.0, "right", [], None)
 
 
-@pytest.mark.parametrize("text", ["", "   ", "win-win", "cooperation", "zero-sum game", "?"])
+@pytest.mark.parametrize("text", ["", "   ", "win-win", "cooperation", "zero-sum game", "?", "the", "a win"])
 def test_short_answer_rejects(text: str) -> None:
     assert grade("short_answer", SHORT, {"text": text}) == Grade(0.0, "wrong", [], None)
 
