@@ -27,7 +27,8 @@ Scoring rules
   first item of the pair belongs somewhere before the second); only the exact order earns full
   marks.
 * Matching: the share of pairs matched right; an unanswered pair counts as wrong.
-* Cloze: the share of blanks right; a typed blank is graded like a short answer, a chosen one
+* Cloze: the share of blanks right; a typed blank is graded like a short answer (the words
+  printed just beside it may be typed too: "21st century" in "the ___ century"), a chosen one
   must be its right option.
 * The verdict is "right" for full marks, "wrong" for none and "partial" otherwise.
 """
@@ -382,6 +383,9 @@ def grade_cloze(data: Data, response: Data) -> Grade:
     for number, (blank, text) in enumerate(zip(blanks, typed, strict=True), start=1):
         if blank.get("answers") is not None:
             right, slip = _match_text(text, blank["answers"], blank)
+            if not right:  # the answer typed with the words printed beside the blank ("21st century")
+                exact = {**blank, "typo_tolerance": False}
+                right, _ = _match_text(text, _with_context(data["text"], number, blank["answers"]), exact)
             notes += [_spelling_note(slip)] if slip else []
         else:
             choice = text.strip()
@@ -390,6 +394,22 @@ def grade_cloze(data: Data, response: Data) -> Grade:
             right = choice == blank["answer"]
         parts.append(right)
     return _result(sum(parts) / len(parts), notes, parts, near_miss=bool(notes))
+
+
+def _with_context(text: str, number: int, answers: list[str]) -> list[str]:
+    """The blank's answers with the word printed just before it, just after it, or both: "the {{2}}
+    century" takes "21st century" for "21st", and "non-{{1}}" takes "non-alignment"."""
+    match = next((m for m in PLACEHOLDER.finditer(text) if int(m.group(1)) == number), None)
+    if match is None:
+        return answers
+    before = re.search(r"(\S*)(\s*)$", text[: match.start()])
+    after = re.match(r"(\s*)(\S*)", text[match.end() :])
+    heads, tails = [""], [""]
+    if before and before.group(1) and "{{" not in before.group(1):
+        heads.append(before.group(1) + (" " if before.group(2) else ""))
+    if after and after.group(2) and "{{" not in after.group(2):
+        tails.append((" " if after.group(1) else "") + after.group(2))
+    return [head + answer + tail for answer in answers for head in heads for tail in tails]
 
 
 GRADERS: dict[str, Callable[[Data, Data], Grade]] = {

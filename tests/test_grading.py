@@ -751,3 +751,26 @@ def test_right_answer_is_graded_right(qtype: str) -> None:
     }
     result = check(grade(qtype, data, responses[qtype]))
     assert (result.verdict, result.near_miss) == ("right", False)
+
+
+def test_a_cloze_blank_takes_the_words_printed_beside_it() -> None:
+    """Typing the word just before or after a blank along with the answer is no mistake; a slip in
+    such a longer answer is not taken (the tolerance is the answer's own)."""
+    data = make(
+        "cloze",
+        text="Born in the {{1}} century, a non-{{2}} policy. {{3}} {{4}} end.",
+        blanks=[
+            {"answers": ["21st"]},
+            {"answers": ["alignment"]},
+            {"answers": ["one"]},
+            {"answers": ["two"]},
+        ],
+    )
+    typed = ["the 21st century", "non-alignment", "one", "two end"]
+    assert grade("cloze", data, {"blanks": typed}).parts == [True, True, True, True]
+    assert grade("cloze", data, {"blanks": ["21st", "alignment", "one two", "two"]}).parts == [
+        True, True, False, True  # a neighbouring blank is not a printed word
+    ]  # fmt: skip
+    assert grade("cloze", data, {"blanks": ["22nd century", "non-alinement", "one", "two"]}).parts[:2] == [
+        False, False
+    ]  # fmt: skip
