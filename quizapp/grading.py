@@ -228,7 +228,8 @@ _ARTICLE = re.compile(r"(?:the|a|an) (?=\S)", re.IGNORECASE)
 
 def _without_article(key: str) -> str:
     """The key without a leading "the", "a" or "an": "the war" is "war", and "The Hague" "Hague"."""
-    return _ARTICLE.sub("", key, count=1) if _ARTICLE.match(key) else key
+    article = _ARTICLE.match(key)
+    return key[article.end() :] if article else key
 
 
 def _match_text(text: str, answers: list[str], settings: Data) -> tuple[bool, str | None]:
