@@ -30,6 +30,7 @@ from wtforms import HiddenField
 from . import clock
 from .charts import score_chart
 from .days import day_number
+from .downloads import attachment
 from .extensions import db
 from .presenting import utc_time
 from .services import export, review
@@ -178,13 +179,6 @@ def _chunks(kind: str) -> Iterator[list[dict]]:
         yield rows
 
 
-def _download(body: Iterator[str], mimetype: str, filename: str) -> Response:
-    response = Response(stream_with_context(body), mimetype=mimetype)
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
-
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -217,7 +211,7 @@ def export_csv(kind: str) -> Response:
                 writer.writerow({name: spreadsheet_safe(value) for name, value in row.items()})
             yield buffer.getvalue()
 
-    return _download(body(), "text/csv", f"quizapp-{kind}.csv")
+    return attachment(stream_with_context(body()), "text/csv", f"quizapp-{kind}.csv")
 
 
 @bp.get("/progress/export.json")
@@ -237,7 +231,7 @@ def export_json() -> Response:
             yield "]"
         yield "}\n"
 
-    return _download(body(), "application/json", "quizapp-my-data.json")
+    return attachment(stream_with_context(body()), "application/json", "quizapp-my-data.json")
 
 
 def init_app(app: Flask) -> None:

@@ -12,13 +12,13 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from werkzeug.exceptions import RequestEntityTooLarge
-from werkzeug.utils import secure_filename
 from wtforms import BooleanField, HiddenField, SelectField
 
 from .. import database
 from ..bank.export import UnknownSource, yaml_file_name
 from ..bank.gift_write import LEFT_OUT_ALWAYS
 from ..bank.problems import Problem
+from ..downloads import attachment
 from ..extensions import db
 from ..forms import choices
 from ..models import PendingImport
@@ -179,14 +179,6 @@ def export_bank() -> str:
     )
 
 
-def _attachment(body: bytes, filename: str, mimetype: str) -> Response:
-    response = Response(body, mimetype=mimetype)
-    response.headers["Cache-Control"] = "no-store"  # the bank's answers: kept by no cache on the way
-    safe = secure_filename(filename) or "export"
-    response.headers["Content-Disposition"] = f'attachment; filename="{safe}"'
-    return response
-
-
 @bp.get("/export/yaml")
 def export_yaml_file() -> Response:
     source = request.args.get("source") or None
@@ -198,13 +190,13 @@ def export_yaml_file() -> Response:
         abort(404, "The database holds no bank to export.")
     if len(files) == 1:
         [(name, text)] = files
-        return _attachment(text.encode(), yaml_file_name(name), "application/yaml")
+        return attachment(text.encode(), "application/yaml", yaml_file_name(name))
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         used: set[str] = set()
         for name, text in files:
             archive.writestr(_unused(yaml_file_name(name), used), text)
-    return _attachment(buffer.getvalue(), f"quizapp-{source or 'banks'}.zip", "application/zip")
+    return attachment(buffer.getvalue(), "application/zip", f"quizapp-{source or 'banks'}.zip")
 
 
 @bp.get("/export/gift")
@@ -214,7 +206,7 @@ def export_gift_file() -> Response:
         export = export_gift(db.session, source)
     except UnknownSource:
         abort(404)
-    return _attachment(export.text.encode(), f"{source or 'quizapp'}.gift", "text/plain")
+    return attachment(export.text.encode(), "text/plain", f"{source or 'quizapp'}.gift")
 
 
 def _unused(name: str, used: set[str]) -> str:
