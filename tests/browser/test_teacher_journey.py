@@ -254,6 +254,9 @@ def write_question(page: Page, browsing: Browsing, journey: Journey, qtype: str,
             preview.get_by_label("Your answer", exact=True).press("Enter")
     else:
         press_button(page, "Check answer")
+        # The button lands on the verdict, and focus.js puts keyboard focus there.
+        assert page.url.endswith("#feedback-0")
+        expect(page.locator("#feedback-0")).to_be_focused()
     preview = page.get_by_role("region", name="Preview: as a student sees it")
     feedback = preview.locator("section.feedback")
     expect(feedback.locator("h3")).to_have_text("Right")
