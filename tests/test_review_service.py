@@ -185,6 +185,31 @@ def test_exam_answers_change_no_schedule_unless_the_quiz_says_so(user_id):
     assert card_of(user_id, "q1") is not None and card_of(user_id, "q2") is None  # unanswered: no card
 
 
+def test_practice_answers_saved_unchecked_count_when_saved_not_at_the_submit(user_id):
+    """Next/Previous keep a practice answer unchecked; graded at the submit, it is still timed and
+    dated by its save: a quick right answer is Easy, and an answer saved before midnight studies
+    that day."""
+    shown = T0.replace(hour=23, minute=58)
+    attempt = start_quiz(db.session, user_id, "practice", now=shown)
+    db.session.commit()
+    attempt = attempt_of(db.session, attempt.id, user_id)
+    review.page_shown(db.session, slot_at(attempt, 1), now=shown)
+    db.session.commit()
+    attempt = attempt_of(db.session, attempt.id, user_id)
+    slot = slot_at(attempt, 1)
+    saved = shown + timedelta(seconds=3)
+    save_response(db.session, attempt, slot, slot.sequence, RIGHT["q1"], now=saved, check=False)
+    db.session.commit()
+    assert not logs_of(user_id)  # not graded yet
+    submitted = shown + timedelta(minutes=5)  # past midnight
+    finish(db.session, attempt_of(db.session, attempt.id, user_id), now=submitted)
+    db.session.commit()
+    [log] = logs_of(user_id, "q1")
+    assert (Rating(log.rating), as_utc(log.reviewed_at), log.duration_ms) == (Rating.Easy, saved, 3000)
+    assert db.session.get(StudyDay, (user_id, day_number(saved))).answers == 1
+    assert db.session.get(StudyDay, (user_id, day_number(submitted))) is None
+
+
 # --- replay ---------------------------------------------------------------------------------------------
 
 

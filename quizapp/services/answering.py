@@ -207,11 +207,10 @@ def close(session: Session, attempt_id: int, finished_at: datetime | None = None
             )
         )
     if attempt.mode == "practice" and not review.counted_at_save(session, attempt):
-        # graded when saved, counted now that the feedback is shown (at the times they were saved)
+        # graded when saved, counted now that the feedback is shown
         graded += [(s, s.fraction, s.feedback) for s in slots if s.fraction is not None]
-        review.record_answers(session, attempt, graded, finished_at, saved_times=True)
-    else:
-        review.record_answers(session, attempt, graded, finished_at)
+    # Each answer counts at the time it was saved (its study day, its speed), not at the submit's.
+    review.record_answers(session, attempt, graded, finished_at, saved_times=True)
     session.flush()
     session.expire_all()
     return True

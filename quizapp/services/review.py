@@ -167,8 +167,9 @@ def record_answers(
 ) -> None:
     """Count graded answers in the study days and, when they count for review, review their cards.
 
-    Practice answers are reviewed at `now` (when saved); exam answers, graded at the finish, and
-    practice answers counted at the finish (`saved_times`), at the time each was saved. They are
+    Practice answers checked when saved are reviewed at `now`; answers graded or counted at the
+    finish (`saved_times`: an exam's, and practice answers saved unchecked or whose feedback waits
+    for the submit) at the time each was saved, `now` for one never saved. They are
     the user's `user_id` (the attempt's owner as read under a lock), or else `attempt.user_id`.
     """
     graded = [(slot, float(fraction or 0.0), feedback) for slot, fraction, feedback in graded]
