@@ -414,7 +414,20 @@ def test_score_by_week_then_by_month_and_the_streak_of_days(user_id):
     db.session.add(StudyDay(user_id=user_id, day=today - 300, answers=10, credit=10.0))  # 9 May 2024
     db.session.commit()
     points = score_over_time(db.session, user_id, today)
-    assert [(p.label, p.answers) for p in points] == [("May 2024", 10), ("Feb 2025", 6), ("Mar 2025", 4)]
+    # By calendar month: the week of 24 February gives its Thursday to February and its weekend to March.
+    assert [(p.label, p.answers) for p in points] == [("May 2024", 10), ("Feb 2025", 3), ("Mar 2025", 7)]
+    assert [p.long_label for p in points] == ["May 2024", "February 2025", "March 2025"]
+    # the first day charted (3 March 2023), the day before it, and the last day of a month
+    for day in (today - 2 * 366 + 1, today - 2 * 366, today - 3):
+        db.session.add(StudyDay(user_id=user_id, day=day, answers=1, credit=1.0))
+    db.session.commit()
+    points = score_over_time(db.session, user_id, today)
+    assert [(p.long_label, p.answers) for p in points] == [
+        ("March 2023", 1),
+        ("May 2024", 10),
+        ("February 2025", 4),
+        ("March 2025", 7),
+    ]
 
 
 def test_the_kept_chart_and_streak_follow_every_change_of_the_study_days(user_id):

@@ -139,31 +139,47 @@ class ScorePoint:
 
 
 _WEEK = (StudyDay.day + 3) // 7  # day 0, 1 January 1970, was a Thursday: week 0 starts on a Monday
-_WEEKS = (
-    select(_WEEK, func.sum(StudyDay.answers), func.sum(StudyDay.credit))
+# Months do not follow from day numbers by arithmetic: each day is matched against the first days
+# of the months the chart can cover (bound per call, the latest first). Fewer months pad with a
+# day after `today`, which no row reaches.
+MONTHS_CHARTED = CHART_DAYS // 28 + 2
+_MONTH = case(
+    *[(StudyDay.day >= bindparam(f"month_{i}"), i) for i in reversed(range(1, MONTHS_CHARTED))], else_=0
+)
+_DAYS = (
+    select(
+        _WEEK.label("week"), _MONTH.label("month"), StudyDay.answers.label("answers"), StudyDay.credit
+    )
     .where(
         StudyDay.user_id == _USER,
         StudyDay.day > bindparam("since"),
         StudyDay.day <= bindparam("today"),
     )
-    .group_by(_WEEK)
-    .order_by(_WEEK)
+    .subquery()
+)
+_WEEKS = (
+    select(_DAYS.c.week, _DAYS.c.month, func.sum(_DAYS.c.answers), func.sum(_DAYS.c.credit))
+    .group_by(_DAYS.c.week, _DAYS.c.month)
+    .order_by(_DAYS.c.week, _DAYS.c.month)
 )
 
 
 def score_over_time(session: Session, user_id: int, today: int) -> list[ScorePoint]:
-    """The share of credit earned on graded answers, by week (by month past 26 weeks of history).
-
-    Weeks (Monday to Sunday) are summed in SQL; months gather the weeks that start in them.
-    """
-    params = {"user_id": user_id, "since": today - CHART_DAYS, "today": today}
+    """The share of credit earned on graded answers, by week (Monday to Sunday), or by calendar
+    month past 26 weeks of history; summed in SQL by week and month (a week that spans two
+    months comes as two rows)."""
+    since = today - CHART_DAYS
+    months = _month_starts(since, today)
+    params = {"user_id": user_id, "since": since, "today": today}
+    params.update({f"month_{i}": day for i, day in enumerate(months)})
     rows = session.connection().execute(_WEEKS, params).all()
     if not rows:
         return []
     weekly = (today + 3) // 7 - rows[0][0] < WEEKLY_UP_TO_DAYS // 7
-    buckets: dict[tuple[str, str], list[float]] = {}  # rows come by week, so buckets in order
-    for number, answers, credit in rows:
-        totals = buckets.setdefault(_bucket(int(number), weekly), [0, 0.0])
+    buckets: dict[tuple[str, str], list[float]] = {}  # rows come in time order, so buckets in order
+    for week, month, answers, credit in rows:
+        label = _week_label(int(week)) if weekly else _month_label(months[int(month)])
+        totals = buckets.setdefault(label, [0, 0.0])
         totals[0] += answers
         totals[1] += credit
     return [
@@ -172,16 +188,32 @@ def score_over_time(session: Session, user_id: int, today: int) -> list[ScorePoi
     ]
 
 
+@lru_cache(maxsize=64)
+def _month_starts(since: int, today: int) -> tuple[int, ...]:
+    """The first day of each month from the one holding `since + 1` to today's, padded with
+    `today + 1` to MONTHS_CHARTED days."""
+    first = day_date(since + 1).replace(day=1)
+    starts = []
+    while len(starts) < MONTHS_CHARTED and (day := (first - EPOCH).days) <= today:
+        starts.append(day)
+        first = (first + timedelta(days=31)).replace(day=1)
+    return tuple(starts + [today + 1] * (MONTHS_CHARTED - len(starts)))
+
+
 @lru_cache(maxsize=4096)
-def _bucket(week: int, weekly: bool) -> tuple[str, str]:
-    """The short and long labels of the week numbered `week` (weeks since 1970), or of its month.
+def _week_label(week: int) -> tuple[str, str]:
+    """The short and long labels of the week numbered `week` (weeks since 1970).
 
     The same few hundred weeks come back for every user: dates and labels are made once.
     """
     monday = day_date(week * 7 - 3)
-    if weekly:
-        return f"{monday.day} {monday:%b}", f"Week of {monday.day} {monday:%B %Y}"
-    return f"{monday:%b %Y}", f"{monday:%B %Y}"
+    return f"{monday.day} {monday:%b}", f"Week of {monday.day} {monday:%B %Y}"
+
+
+@lru_cache(maxsize=512)
+def _month_label(first_day: int) -> tuple[str, str]:
+    first = day_date(first_day)
+    return f"{first:%b %Y}", f"{first:%B %Y}"
 
 
 # --- mastery ---------------------------------------------------------------------------------------------
