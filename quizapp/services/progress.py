@@ -147,9 +147,7 @@ _MONTH = case(
     *[(StudyDay.day >= bindparam(f"month_{i}"), i) for i in reversed(range(1, MONTHS_CHARTED))], else_=0
 )
 _DAYS = (
-    select(
-        _WEEK.label("week"), _MONTH.label("month"), StudyDay.answers.label("answers"), StudyDay.credit
-    )
+    select(_WEEK.label("week"), _MONTH.label("month"), StudyDay.answers.label("answers"), StudyDay.credit)
     .where(
         StudyDay.user_id == _USER,
         StudyDay.day > bindparam("since"),
