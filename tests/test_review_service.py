@@ -279,6 +279,10 @@ def test_merging_users_moves_logs_adds_up_days_and_replays_cards(user_id):
     assert not db.session.scalars(select(ReviewCard).where(ReviewCard.user_id == other)).all()
     merged = logs_of(user_id, "q1")
     assert len(merged) == 3
+    # the guest's review came first: the account's first review is now 2 days after it
+    in_time_order = sorted(merged, key=lambda log: (as_utc(log.reviewed_at), log.id))
+    assert [log.user_id for log in in_time_order] == [user_id] * 3
+    assert [log.elapsed_days for log in in_time_order] == [None, 2, 0]
     card = card_of(user_id, "q1")
     assert card.reviews == 3
     assert (

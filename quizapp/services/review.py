@@ -431,16 +431,32 @@ def _get(log: ReviewLog | Mapping[str, Any], name: str) -> Any:
 def rebuild_cards(session: Session, user_id: int, settings: ReviewSettings | None = None) -> int:
     """Replace the user's cards by replaying every review log (new parameters, merged accounts).
 
-    Returns the number of cards written.
+    A log's days since the question's previous review are counted again too: merged histories
+    interleave. Returns the number of cards written.
     """
     scheduler = (settings or current_settings()).scheduler()
     per_question: dict[int, list[Any]] = defaultdict(list)
     for log in session.execute(
-        select(ReviewLog.question_id, ReviewLog.rating, ReviewLog.reviewed_at, ReviewLog.duration_ms)
+        select(
+            ReviewLog.id,
+            ReviewLog.question_id,
+            ReviewLog.rating,
+            ReviewLog.reviewed_at,
+            ReviewLog.duration_ms,
+            ReviewLog.elapsed_days,
+        )
         .where(ReviewLog.user_id == user_id)
         .order_by(ReviewLog.question_id, ReviewLog.reviewed_at, ReviewLog.id)
     ).mappings():
         per_question[log["question_id"]].append(log)
+    recounted = [
+        {"id": log["id"], "elapsed_days": elapsed}
+        for logs in per_question.values()
+        for log, elapsed in zip(logs, _elapsed_days(logs), strict=True)
+        if elapsed != log["elapsed_days"]
+    ]
+    if recounted:
+        session.execute(update(ReviewLog), recounted)
     session.execute(delete(ReviewCard).where(ReviewCard.user_id == user_id))
     for question_id, logs in per_question.items():
         row = ReviewCard(user_id=user_id, question_id=question_id, reviews=0)
@@ -449,6 +465,12 @@ def rebuild_cards(session: Session, user_id: int, settings: ReviewSettings | Non
         session.add(row)
     session.flush()
     return len(per_question)
+
+
+def _elapsed_days(logs: list[Any]) -> list[int | None]:
+    """Whole days from each of a question's reviews (in time order) to the one before; None first."""
+    times = [as_utc(log["reviewed_at"]) for log in logs]
+    return [None] + [(later - earlier).days for earlier, later in zip(times, times[1:])]
 
 
 def merge_users(
