@@ -212,11 +212,19 @@ def test_export_csv_and_json_hold_my_data_only(browser, client, app):
     theirs = json.loads(download(stranger, "/progress/export.json").get_data(as_text=True))
     assert [a["title"] for a in theirs["attempts"]] == ["Exam all"]
     assert theirs["answers"] == [] and theirs["reviews"] == []
+    # an answer saved in an unfinished exam is the taker's data too: exported, ungraded, no verdict
+    [exam] = theirs["attempts"]
+    assert stranger.answer(exam["attempt_id"], 3, "true_false", "True", go="next").status_code == 302
+    theirs = json.loads(download(stranger, "/progress/export.json").get_data(as_text=True))
+    [saved] = theirs["answers"]
+    assert (saved["answer_id"], saved["question"], saved["fraction"], saved["graded"]) == (None, "q3", None, False)
+    assert saved["answer"] == "True" and saved["answered_at"]
+    assert theirs["reviews"] == []
     assert "Practice all" not in stranger.get("/progress").text
     nobody = Browser(app.test_client())
     header = download(nobody, "/progress/export/answers.csv").get_data(as_text=True).strip()
     fields = ["answer_id", "attempt_id", "question", "question_version", "prompt", "answered_at", "fraction"]
-    assert header == "\ufeff" + ",".join(f'"{name}"' for name in [*fields, "answer"])
+    assert header == "\ufeff" + ",".join(f'"{name}"' for name in [*fields, "answer", "graded"])
 
 
 def test_text_a_spreadsheet_would_run_as_a_formula_is_exported_as_text(browser):

@@ -390,9 +390,8 @@ class OpenAttempt:
 
 
 # Built once (building a statement costs more than running it), run on the session's connection.
-_ANSWERED = case(  # a response saved empty is JSON null, not SQL NULL
-    (and_(Slot.response.is_not(None), cast(Slot.response, Text) != "null"), 1), else_=0
-)
+HAS_RESPONSE = and_(Slot.response.is_not(None), cast(Slot.response, Text) != "null")  # saved empty: JSON null
+_ANSWERED = case((HAS_RESPONSE, 1), else_=0)
 _OPEN_ATTEMPTS = (
     select(
         Attempt.id,

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from ..models import Answer, Attempt, Question, QuestionVersion, Quiz, Slot
 from ..presenting import describe_response
 from ..review_models import ReviewLog
-from .attempts import as_utc
+from .attempts import HAS_RESPONSE, as_utc
 from .visibility import feedback_at_once
 
 CHUNK = 1000
@@ -47,6 +47,7 @@ FIELDS: dict[str, list[str]] = {
         "answered_at",
         "fraction",
         "answer",
+        "graded",
     ],
     "reviews": [
         "review_id",
@@ -106,7 +107,11 @@ def attempts(session: Session, user_id: int, chunk: int = CHUNK) -> Iterator[lis
 
 
 def answers(session: Session, user_id: int, chunk: int = CHUNK) -> Iterator[list[dict[str, Any]]]:
-    """Answers by attempt: a chunk of the user's attempts at a time, through the indexed attempt_id."""
+    """Answers by attempt: a chunk of the user's attempts at a time, through the indexed attempt_id.
+
+    An attempt's graded answers come first, then the answers saved in it and not graded yet (an
+    unfinished exam's, a practice answer left unchecked), without an id or fraction.
+    """
     last = 0
     attempts_per_chunk = max(1, chunk // 10)
     while True:
@@ -138,20 +143,49 @@ def answers(session: Session, user_id: int, chunk: int = CHUNK) -> Iterator[list
             .where(Answer.attempt_id.in_(ids))
             .order_by(Answer.attempt_id, Answer.id)
         ).all()
-        if rows:
-            yield [
-                {
-                    "answer_id": answer.id,
-                    "attempt_id": answer.attempt_id,
-                    "question": key,
-                    "question_version": number,
-                    "prompt": prompt,
-                    "answered_at": _time(answer.answered_at),
-                    "fraction": answer.fraction if _verdict_shown(state, mode, feedback) else None,
-                    "answer": "\n".join(describe_response(qtype, data, answer.response)),
-                }
-                for answer, key, number, prompt, qtype, data, state, mode, feedback in rows
-            ]
+        graded = [
+            {
+                "answer_id": answer.id,
+                "attempt_id": answer.attempt_id,
+                "question": key,
+                "question_version": number,
+                "prompt": prompt,
+                "answered_at": _time(answer.answered_at),
+                "fraction": answer.fraction if _verdict_shown(state, mode, feedback) else None,
+                "answer": "\n".join(describe_response(qtype, data, answer.response)),
+                "graded": True,
+            }
+            for answer, key, number, prompt, qtype, data, state, mode, feedback in rows
+        ]
+        saved = [
+            {
+                "answer_id": None,
+                "attempt_id": slot.attempt_id,
+                "question": key,
+                "question_version": number,
+                "prompt": prompt,
+                "answered_at": _time(slot.saved_at),
+                "fraction": None,
+                "answer": "\n".join(describe_response(qtype, data, slot.response)),
+                "graded": False,
+            }
+            for slot, key, number, prompt, qtype, data in session.execute(
+                select(
+                    Slot,
+                    Question.key,
+                    QuestionVersion.number,
+                    QuestionVersion.prompt,
+                    QuestionVersion.type,
+                    QuestionVersion.data,
+                )
+                .join(QuestionVersion, QuestionVersion.id == Slot.question_version_id)
+                .join(Question, Question.id == QuestionVersion.question_id)
+                .where(Slot.attempt_id.in_(ids), HAS_RESPONSE, Slot.fraction.is_(None))
+                .order_by(Slot.attempt_id, Slot.position)
+            )
+        ]
+        if graded or saved:
+            yield sorted(graded + saved, key=lambda row: row["attempt_id"])  # stable: graded first
 
 
 def reviews(session: Session, user_id: int, chunk: int = CHUNK) -> Iterator[list[dict[str, Any]]]:
