@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import cache
+from itertools import pairwise
 from typing import Any
 
 from flask import current_app, has_app_context
@@ -470,7 +471,7 @@ def rebuild_cards(session: Session, user_id: int, settings: ReviewSettings | Non
 def _elapsed_days(logs: list[Any]) -> list[int | None]:
     """Whole days from each of a question's reviews (in time order) to the one before; None first."""
     times = [as_utc(log["reviewed_at"]) for log in logs]
-    return [None] + [(later - earlier).days for earlier, later in zip(times, times[1:])]
+    return [None] + [(later - earlier).days for earlier, later in pairwise(times)]
 
 
 def merge_users(
