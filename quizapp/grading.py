@@ -279,7 +279,7 @@ _NUMBER = re.compile(
     r"[+-]?(?:[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]*)?|[0-9]+(?:\.[0-9]*)?|\.[0-9]+)"
     r"(?:[eE][+-]?[0-9]+)?"
 )
-NUMBER_HINT = "Enter a number, for example 2013 or -3.5."
+NUMBER_HINT = "Enter a number, for example 42 or -3.5."
 
 
 def parse_number(text: str) -> float:

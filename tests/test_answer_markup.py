@@ -73,10 +73,8 @@ def widgets(form: Any, qtype: str, locked: bool) -> list[str]:
             out += [f"<li>{option(disabled=locked)} {option.label}</li>" for option in field]
         elif qtype in ("short_answer", "numeric"):
             out += [str(field.label), field(disabled=locked, autocomplete="off", spellcheck="false", **aria)]
-        elif qtype == "ordering":
+        elif qtype in ("ordering", "matching"):
             out += [str(field.label), field(disabled=locked, **aria)]
-        elif qtype == "matching":
-            out += [str(field.label), field(disabled=locked)]
         else:
             out.append(field(disabled=locked, class_="blank", **aria))
     return [str(Markup(html)) for html in out]

@@ -1224,6 +1224,9 @@ def test_checking_an_answer_with_empty_parts_asks_first(browser, loaded, snapsho
     again = Page(response)
     parts = "blanks" if qid == "q8" else "pairs"
     assert re.search(rf'id="{empty}-error">\d of \d {parts} (is|are) still empty', again.html), again.text
+    # the first empty part points at the message (and focus.js puts focus there)
+    described = f'<select aria-describedby="{empty}-error" aria-invalid="true"'
+    assert re.search(rf'{described}[^>]*name="{empty}"', again.html)
     assert 'value="check-anyway"' in again.html
     assert snapshot() == before  # nothing saved, nothing graded
     shown = {  # what the re-rendered controls hold: a select's chosen option, a text box's value
