@@ -50,9 +50,15 @@ def describe_response(qtype: str, data: dict[str, Any], response: dict[str, Any]
     return [str(response)]
 
 
-def in_shown_order(qtype: str, layout: dict[str, Any] | None, lines: list[str]) -> list[str]:
-    """A matching question's lines (one per pair, in bank order) in the order its page showed the
-    pairs, so that feedback reads as the question did; other lines as they are."""
+def in_shown_order(
+    qtype: str, layout: dict[str, Any] | None, lines: list[str], data: dict[str, Any] | None = None
+) -> list[str]:
+    """Lines in the order the page showed them, so that feedback reads as the question did: a
+    matching question's (one per pair, in bank order) in the order of its pairs, a multiple
+    choice's options (with the question's `data`) in the order of its options; others as they are."""
+    if qtype == "multiple_choice" and data is not None and (shown := (layout or {}).get("options")):
+        rank = {data["options"][index]["text"]: place for place, index in enumerate(shown)}
+        return sorted(lines, key=lambda line: rank.get(line, len(rank)))
     lefts = (layout or {}).get("lefts")
     if qtype != "matching" or not lefts or len(lefts) != len(lines):
         return lines

@@ -279,7 +279,7 @@ def _feedback_view(
     """
     stored = slot.feedback or {}
     qtype, layout = version.type, slot.layout
-    yours = in_shown_order(qtype, layout, describe_response(qtype, version.data, slot.response))
+    yours = in_shown_order(qtype, layout, describe_response(qtype, version.data, slot.response), version.data)
     if hidden:
         return {
             "verdict": stored.get("verdict", "wrong"),
@@ -295,7 +295,7 @@ def _feedback_view(
         "messages": stored.get("messages", []),
         "fraction": slot.fraction or 0.0,
         "yours": yours,
-        "right": in_shown_order(qtype, layout, grading.right_answer(qtype, version.data)),
+        "right": in_shown_order(qtype, layout, grading.right_answer(qtype, version.data), version.data),
         "explanation": version.explanation,
         "facts": facts,
     }

@@ -679,6 +679,17 @@ def test_practice_right_and_wrong_for_every_type(browser, loaded, qid):
     assert stored.fraction == 0.0
 
 
+def test_multiple_choice_feedback_lists_options_in_the_order_shown(browser, loaded):
+    attempt_id, _ = browser.start("practice")
+    shown = browser.get(f"/attempts/{attempt_id}/2").option_texts("choices")
+    chosen = ["wrong 1", "also right 1", "right 1"]
+    page = browser.follow(browser.answer(attempt_id, 2, "multiple_choice", chosen))
+    lines = re.findall(r"<dd>(.*?)</dd>", page.html, re.S)
+    yours, right = lines[0].split("<br>"), lines[1].split("<br>")
+    assert yours == [text for text in shown if text in chosen]
+    assert right == [text for text in shown if text in ("right 1", "also right 1")]
+
+
 @pytest.mark.parametrize(
     ("qid", "answer", "percent"),
     [

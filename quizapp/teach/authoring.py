@@ -14,7 +14,7 @@ from ..bank import schema
 from ..bank.load import question_parts
 from ..extensions import db
 from ..models import Question, Source
-from ..presenting import cloze_parts, describe_response
+from ..presenting import cloze_parts, describe_response, in_shown_order
 from ..services import question_edits as edits
 from ..services import stale
 from ..services.attempts import layout_for
@@ -198,12 +198,13 @@ def _preview(checked: edits.Checked, source: Source, try_it: bool, quiet: bool =
             if not isinstance(error, answer_forms.ValidationError):
                 answer.answer_fields()[0].errors = [str(error)]
             return view
+        yours, right = describe_response(record.type, data, response), grading.right_answer(record.type, data)
         view["feedback"] = {
             "verdict": result.verdict,
             "messages": result.feedback,
             "fraction": result.fraction,
-            "yours": describe_response(record.type, data, response),
-            "right": grading.right_answer(record.type, data),
+            "yours": in_shown_order(record.type, layout, yours, data),
+            "right": in_shown_order(record.type, layout, right, data),
             "explanation": record.explanation,
             "facts": edits.cited_facts(db.session, record, checked.new_fact, source),
         }
