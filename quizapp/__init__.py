@@ -12,7 +12,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from . import database, routing
 from .config import PACKAGE_DIR, Config, resource_dir
 from .extensions import csrf, db, limiter, migrate
-from .presenting import utc_time
+from .presenting import time_left, utc_time
 from .wording import counted
 
 
@@ -75,4 +75,5 @@ def create_app(config: Mapping[str, Any] | object | None = None) -> Flask:
     cli.init_app(app)
     app.jinja_env.globals["counted"] = counted
     app.jinja_env.globals["utc_time"] = utc_time
+    app.jinja_env.globals["time_left"] = time_left
     return app

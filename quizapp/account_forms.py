@@ -8,7 +8,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField, SelectField, StringField
 from wtforms.validators import Email, EqualTo, InputRequired, Length, Optional, ValidationError
 
-from .days import zone_names, zone_problem
+from .days import offered_zone_names, zone_names, zone_problem
 from .models import ROLES
 from .passwords import MAX_LENGTH, password_problem
 from .services.accounts import RESERVED_RULE, reserved_username, username_problem
@@ -88,7 +88,10 @@ class TimeZoneForm(FlaskForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.time_zone.choices = [(name, name.replace("_", " ")) for name in zone_names()]
+        names = list(offered_zone_names())
+        if self.time_zone.data in zone_names() and self.time_zone.data not in names:
+            names.append(self.time_zone.data)  # a legacy name the user has keeps its place
+        self.time_zone.choices = [(name, name.replace("_", " ")) for name in sorted(names)]
 
     def validate_time_zone(self, field: Any) -> None:
         if problem := zone_problem(field.data or ""):

@@ -20,6 +20,30 @@ def zone_names() -> tuple[str, ...]:
     return tuple(sorted(available_timezones() | {"UTC"}))
 
 
+REGIONS = frozenset(
+    [
+        "Africa",
+        "America",
+        "Antarctica",
+        "Arctic",
+        "Asia",
+        "Atlantic",
+        "Australia",
+        "Europe",
+        "Indian",
+        "Pacific",
+    ]
+)  # the first part of the zone names of places
+
+
+@lru_cache(maxsize=1)
+def offered_zone_names() -> tuple[str, ...]:
+    """The zones a user picks from: UTC and the places of each region ("Europe/Paris"), without the
+    machine's aliases and legacy names ("localtime", "Factory", "US/Eastern", "Etc/GMT+5"), which
+    stay valid for users who have them."""
+    return tuple(name for name in zone_names() if name == "UTC" or name.split("/", 1)[0] in REGIONS)
+
+
 def zone_problem(name: str) -> str | None:
     if name not in zone_names():
         return "Choose a time zone from the list."

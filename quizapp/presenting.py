@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from markupsafe import Markup
 
 from .bank.schema import PLACEHOLDER
+from .models import utcnow
+from .wording import counted
 
 _UTC_TIME = Markup('<time datetime="{}" data-local>{}</time>')
 
@@ -16,6 +18,16 @@ def utc_time(moment: datetime, text_format: str) -> Markup:
     """A moment (in UTC) as text in a <time>, beside which static/localtime.js adds the reader's own
     time when that differs (a template global)."""
     return _UTC_TIME.format(f"{moment:%Y-%m-%dT%H:%M:%SZ}", moment.strftime(text_format))
+
+
+def time_left(deadline: datetime) -> str:
+    """What is left until `deadline` (in UTC) as the page is made, for pages read without scripts
+    (static/timer.js counts down in its place). A template global."""
+    aware = deadline if deadline.tzinfo else deadline.replace(tzinfo=UTC)  # SQLite's are naive, in UTC
+    seconds = (aware - utcnow()).total_seconds()
+    if seconds < 60:
+        return "Less than a minute left when this page was loaded."
+    return f"About {counted(round(seconds / 60), 'minute')} left when this page was loaded."
 
 
 def describe_response(qtype: str, data: dict[str, Any], response: dict[str, Any] | None) -> list[str]:

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from quizapp.days import day_number, day_start, zone, zone_names, zone_problem
+from quizapp.days import day_number, day_start, offered_zone_names, zone, zone_names, zone_problem
 from quizapp.extensions import db
 from quizapp.models import User, utcnow
 from quizapp.review_models import ReviewCard, StudyDay
@@ -56,6 +56,13 @@ def test_the_zone_list_holds_the_usual_names_and_refuses_others():
     assert zone(None) is UTC and zone("Mars/Olympus") is UTC
 
 
+def test_the_zones_offered_are_places_and_legacy_names_stay_valid():
+    offered = set(offered_zone_names())
+    assert {"UTC", "Europe/Paris", "Asia/Tokyo", "America/Sao_Paulo", "Pacific/Kiritimati"} <= offered
+    assert offered.isdisjoint({"localtime", "Factory", "US/Eastern", "Etc/GMT+12", "GB", "posixrules"})
+    assert zone_problem("US/Eastern") is None  # a user who has one keeps it
+
+
 def _zone_now_on_another_day() -> str:
     """A zone whose date differs from UTC's right now (Kiritimati is UTC+14, Etc/GMT+12 is UTC-12)."""
     return "Pacific/Kiritimati" if utcnow().hour >= 10 else "Etc/GMT+12"
@@ -78,6 +85,11 @@ def test_an_account_chooses_its_time_zone_and_its_days_follow_it(app, client, lo
     page = browser.follow(saved)
     assert f"Your days now begin at midnight in {zone_name}." in page.text
     assert f'<option selected value="{zone_name}">' in page.html
+    assert '<option value="localtime">' not in page.html
+    legacy = browser.follow(browser.submit(page, "/account/time-zone", {"time_zone": "US/Eastern"}))
+    # offered while it is theirs
+    assert '<option selected value="US/Eastern">US/Eastern</option>' in legacy.html
+    saved = browser.submit(legacy, "/account/time-zone", {"time_zone": zone_name})
     user_id = db.session.scalar(select(User.id).where(User.username == "tess"))
     db.session.rollback()
 

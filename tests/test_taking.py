@@ -1164,6 +1164,8 @@ def test_every_question_of_the_shipped_bank_renders_and_takes_an_answer(browser,
 
     _, page = browser.start("exam")
     assert "Question 1 of 20" in page.text and "Time limit: submit by" in page.text
+    # without scripts (timer.js counts down in its place), what was left as the page was made
+    assert "About 20 minutes left when this page was loaded." in page.text
     assert db.session.scalar(select(func.count()).select_from(Fact)) > 30
 
 
