@@ -219,6 +219,9 @@ def test_the_same_new_question_sent_twice_is_not_saved_twice(teacher):
     assert post(teacher, first, {**fields, "key": "sent-twice-on-purpose"}, "save").status_code == 302
 
 
+AUTOFOCUS = '<input autofocus id="{0}" name="{0}" type="text" value="{1}">'
+
+
 def test_rows_are_added_and_removed_without_javascript(teacher):
     page = editor(teacher, "single_choice")
     assert page.form("/teach/questions/").value("options-3-text") == ""
@@ -228,12 +231,19 @@ def test_rows_are_added_and_removed_without_javascript(teacher):
     form = page.form("/teach/questions/")
     assert form.value("options-4-text") == "" and form.value("options-3-text") == "Lille"
     assert form.value("prompt") == "Rows"
+    # as the page's script does in place: focus in the new row, and the change said
+    assert re.findall(r"<[^>]* autofocus[^>]*>", page.html) == [AUTOFOCUS.format("options-4-text", "")]
+    assert '<p id="rows-status" class="visually-hidden" role="status">Option 5 added.</p>' in page.html
     page = Page(post(teacher, page, {}, "remove:options:1"))
     form = page.form("/teach/questions/")
     texts = [form.value(f"options-{i}-text") for i in range(4)]
     assert texts == ["Paris", "Nice", "Lille", ""]
     assert form.value("options-4-text") is None
     assert form.value("options-0-correct") == "y"
+    assert re.findall(r"<[^>]* autofocus[^>]*>", page.html) == [AUTOFOCUS.format("options-1-text", "Nice")]
+    assert "Option 2 removed; the rows after it moved up." in page.html
+    page = Page(post(teacher, page, {}, "remove:options:3"))  # the last: focus goes to the one before
+    assert re.findall(r"<[^>]* autofocus[^>]*>", page.html) == [AUTOFOCUS.format("options-2-text", "Lille")]
 
     page = editor(teacher, "cloze")
     page = Page(post(teacher, page, {"blanks-0-answers": "x"}, "add:blanks"))
@@ -241,6 +251,8 @@ def test_rows_are_added_and_removed_without_javascript(teacher):
     page = editor(teacher, "matching")
     page = Page(post(teacher, page, {}, "add:distractors"))
     assert page.form("/teach/questions/").value("distractors-0") == ""
+    page = Page(post(teacher, page, {}, "remove:distractors:0"))  # none left: focus on its Add button
+    assert re.search(r'<button [^>]*id="distractors-add" autofocus>Add a distractor</button>', page.html)
 
 
 def test_rows_stop_at_the_limit_with_a_message(teacher):

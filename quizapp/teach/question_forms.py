@@ -127,28 +127,48 @@ class QuestionForm(FlaskForm):
     blanks = FieldList(FormField(BlankRow), "Blanks")
 
     errors_at: dict[str, list[str]]
+    focus_id: str | None = None  # the control a re-rendered form puts focus on (autofocus)
+    rows_said: str = ""  # what the last Add or Remove did, for screen readers
 
 
 def change_rows(form: QuestionForm, go: str) -> bool:
-    """Apply an "add:NAME" or "remove:NAME:INDEX" button; False when `go` is neither."""
+    """Apply an "add:NAME" or "remove:NAME:INDEX" button; False when `go` is neither.
+
+    As static/editor.js does in place, focus goes to the new row, or after a removal to the row
+    that took its place (else the one before, else the Add button), and the change is said.
+    """
     parts = go.split(":")
     if len(parts) < 2 or parts[1] not in ROW_NAMES:
         return False
-    rows = form[parts[1]]
+    rows, noun = form[parts[1]], ROW_NAMES[parts[1]]
     if parts[0] == "add" and len(parts) == 2:
         if len(rows.entries) < MAX_ROWS:
             rows.append_entry()
+            form.focus_id = _first_control(rows.entries[-1])
+            form.rows_said = f"{noun.capitalize()} {len(rows.entries)} added."
         else:
-            limit = f"At most {counted(MAX_ROWS, ROW_NAMES[parts[1]])}."
+            limit = f"At most {counted(MAX_ROWS, noun)}."
             form.errors_at.setdefault(rows.name, []).append(limit)
+            form.focus_id = f"{rows.id}-add"
         return True
     if parts[0] == "remove" and len(parts) == 3 and parts[2].isdigit():
-        kept = [entry.data for i, entry in enumerate(rows.entries) if i != int(parts[2])]
+        index = int(parts[2])
+        kept = [entry.data for i, entry in enumerate(rows.entries) if i != index]
         rows.entries, rows.last_index = [], -1
         for data in kept:  # renumbered, so that names follow positions again
             rows.append_entry(data)
+        if rows.entries:
+            form.focus_id = _first_control(rows.entries[min(index, len(rows.entries) - 1)])
+        else:
+            form.focus_id = f"{rows.id}-add"
+        moved = "; the rows after it moved up." if index < len(rows.entries) else "."
+        form.rows_said = f"{noun.capitalize()} {index + 1} removed{moved}"
         return True
     return False
+
+
+def _first_control(entry: Field) -> str:
+    return next(iter(entry)).id if isinstance(entry, FormField) else entry.id
 
 
 def blank_rows(qtype: str) -> dict[str, Field]:
