@@ -92,7 +92,8 @@ def test_a_gift_file_is_dry_run_then_imported(browsing: Browsing, teacher: str) 
 
     filename = f"{tag}.gift"
     choose_file_by_keyboard(page, filename, gift(tag))
-    expect(page.get_by_role("heading", level=2, name=f"Dry run of {filename} (GIFT)")).to_be_visible()
+    expect(page.get_by_role("heading", level=2, name=f"Dry run of {filename} (GIFT)")).to_be_in_viewport()
+    assert page.url.endswith("#dry-run")  # the page comes back at its dry run, nearer the Import button
     expect(page.get_by_role("status")).to_have_text(
         "5 questions to import, 1 skipped. Nothing has been written yet."
     )
@@ -133,7 +134,7 @@ def test_a_malformed_gift_file_shows_its_line_and_imports_nothing(browsing: Brow
     filename = f"{tag}.gift"
     choose_file_by_keyboard(page, filename, broken_gift(tag))
     expect(page.get_by_role("alert")).to_have_text(
-        "1 error: nothing can be imported from this file. Correct them and upload it again."
+        "1 error: nothing can be imported from this file. Correct it and upload it again."
     )
     expect(page.locator("#file-error")).to_have_text(
         "1 error in the file: nothing can be imported. The list is below."
