@@ -183,12 +183,13 @@ def response_from(form: AnswerForm) -> dict[str, Any] | None:
     """
     qtype, data, layout = form.qtype, form.question_data, form.layout
     if qtype == "single_choice":
-        value = form.choice.data
-        return None if value in (None, "", "None") else {"choice": layout["options"][int(value)]}
+        choice = _offered(form, "choice", form.choice.data, len(layout["options"]))
+        return None if choice is None else {"choice": layout["options"][choice]}
     if qtype == "multiple_choice":
-        chosen = form.choices.data or []
+        count = len(layout["options"])
         # A set: a value posted many times (190,000 in one tampered POST) counts, and is kept, once.
-        return {"choices": sorted({layout["options"][int(v)] for v in chosen})} if chosen else None
+        chosen = {_offered(form, "choices", value, count) for value in form.choices.data or []} - {None}
+        return {"choices": sorted(layout["options"][d] for d in chosen)} if chosen else None
     if qtype == "true_false":
         value = form.answer.data
         return None if value not in ("true", "false") else {"answer": value == "true"}
@@ -196,36 +197,54 @@ def response_from(form: AnswerForm) -> dict[str, Any] | None:
         text = typed(form.text.data)
         return {"text": text} if text else None
     if qtype == "ordering":
-        positions = {d: form[f"position_{d}"].data for d in range(len(layout["items"]))}
-        if not any(positions.values()):
+        count = len(layout["items"])
+        positions = {
+            d: _offered(form, f"position_{d}", form[f"position_{d}"].data, count + 1, first=1)
+            for d in range(count)
+        }
+        if all(p is None for p in positions.values()):
             return None
-        taken: dict[str, int] = {}
-        for d, value in positions.items():
-            if not value:
+        taken: dict[int, int] = {}
+        for d, position in positions.items():
+            if position is None:
                 raise _field_error(form, f"position_{d}", "Give every item a position.")
-            if value in taken:
+            if position in taken:
                 message = (
-                    f"Position {value} is given to more than one item: give each item a position of its own."
+                    f"Position {position} is given to more than one item: "
+                    "give each item a position of its own."
                 )
                 raise _field_error(form, f"position_{d}", message)
-            taken[value] = d
-        return {"order": [layout["items"][taken[str(p)]] for p in range(1, len(layout["items"]) + 1)]}
+            taken[position] = d
+        return {"order": [layout["items"][taken[p]] for p in range(1, count + 1)]}
     if qtype == "matching":
         matches: list[int | None] = [None] * len(data["pairs"])
         for d, pair in enumerate(layout["lefts"]):
-            value = form[f"match_{d}"].data
-            if value:
-                matches[pair] = layout["rights"][int(value)]
+            match = _offered(form, f"match_{d}", form[f"match_{d}"].data, len(layout["rights"]))
+            if match is not None:
+                matches[pair] = layout["rights"][match]
         return {"matches": matches} if any(m is not None for m in matches) else None
     if qtype == "cloze":
         blanks = []
         for i, blank in enumerate(data["blanks"]):
             value = typed(form[f"blank_{i}"].data)
-            if blank.get("options") and value:
-                value = blank["options"][layout["blanks"][i][int(value)]]
+            if blank.get("options"):
+                option = _offered(form, f"blank_{i}", value, len(blank["options"]))
+                value = "" if option is None else blank["options"][layout["blanks"][i][option]]
             blanks.append(value)
         return {"blanks": blanks} if any(blanks) else None
     raise KeyError(qtype)
+
+
+def _offered(form: AnswerForm, name: str, value: Any, end: int, first: int = 0) -> int | None:
+    """A posted choice as the number it names (from `first` up to `end`, excluded), None for none
+    (nothing, or only spaces: what Optional() lets through); anything else is refused, whether or
+    not the form was validated first (the teacher's preview is not)."""
+    text = value.strip() if isinstance(value, str) else ""
+    if not text or text == "None":
+        return None
+    if not (text.isascii() and text.isdecimal()) or not first <= int(text) < end:
+        raise _field_error(form, name, "Not a valid choice.")
+    return int(text)
 
 
 def unanswered_parts(form: AnswerForm, response: dict[str, Any] | None) -> tuple[str, int, int] | None:
@@ -238,7 +257,7 @@ def unanswered_parts(form: AnswerForm, response: dict[str, Any] | None) -> tuple
         empty = [not blank for blank in response["blanks"]]
     elif form.qtype == "matching":
         names = [f"match_{d}" for d in range(len(form.layout["lefts"]))]
-        empty = [not form[name].data for name in names]
+        empty = [response["matches"][pair] is None for pair in form.layout["lefts"]]
     else:
         return None
     if not any(empty):
