@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask, Response, render_template
+from flask.globals import request_ctx
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -18,7 +19,9 @@ MESSAGES = {
 
 def _page(code: int, message: str | None = None) -> tuple[str, int]:
     title, default = MESSAGES.get(code, ("Error", "The request could not be completed."))
-    return render_template("errors/error.html", title=title, message=message or default), code
+    # Without a URL adapter (Werkzeug could not read the Host header) no url_for() can be built.
+    template = "errors/error.html" if request_ctx.url_adapter is not None else "errors/bare.html"
+    return render_template(template, title=title, message=message or default), code
 
 
 def title_refused_forms(response: Response) -> Response:

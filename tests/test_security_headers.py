@@ -19,6 +19,17 @@ def test_every_response_carries_the_security_headers(client, path):
         assert response.headers.get(name) == value, (path, name)
 
 
+@pytest.mark.parametrize("host", ["a..b", "a" * 64 + ".example", "x" * 300])
+def test_a_host_header_that_names_no_host_is_a_bad_request_with_the_headers(app, host):
+    """Werkzeug cannot read it, so no address of the site can be built: the error page needs none."""
+    app.config["PROPAGATE_EXCEPTIONS"] = False  # as in production: the 500 it once was would show
+    response = app.test_client().get("/", headers={"Host": host})
+    assert response.status_code == 400
+    assert "<h1>Bad request</h1>" in response.get_data(as_text=True)
+    for name, value in HEADERS.items():
+        assert response.headers.get(name) == value, name
+
+
 def test_the_policy_runs_no_script_written_into_a_page():
     policy = dict(part.split(" ", 1) for part in HEADERS["Content-Security-Policy"].split("; "))
     assert policy["script-src"] == "'self'"  # no 'unsafe-inline', no 'unsafe-eval', no other host
