@@ -268,6 +268,9 @@ def test_bad_input_is_refused_with_the_checkers_message_beside_the_field(people)
     assert error_beside(page, "count") == "count 5 is more than the 2 question(s) the selection holds"
     page = Page(build(teacher, title="Backwards", opens_at="2030-02-01 10:00", closes_at="2030-01-01 10:00"))
     assert error_beside(page, "closes_at") == "closes_at must be later than opens_at"
+    page = Page(build(teacher, title="Slip", opens_at="0226-02-01 10:00"))
+    assert page.status == 422
+    assert error_beside(page, "opens_at") == "the year 226 is too early: expected 1970 or later"
     page = Page(build(teacher, title="Hidden", show_answers="never"))
     assert "feedback: after_submit" in error_beside(page, "show_answers")
     page = Page(build(teacher, title="Taken", id="practice"))

@@ -62,6 +62,7 @@ def test_check_words_bad_settings_as_the_builder_does(tmp_path):
         settings(id="a", feedback="after_submit"),
         settings(id="b", closes_at="2030-01-01 00:00"),
         settings(id="c", opens_at="31/01/2030"),
+        settings(id="c2", opens_at="0999-01-01 00:00"),  # was taken, then could not be read back
         {"id": "d", "title": "Practice", "show_answers": "never"},
         {"id": "e", "title": "Exam", "mode": "exam", "show_answers": "after_close"},
     ]
@@ -69,6 +70,7 @@ def test_check_words_bad_settings_as_the_builder_does(tmp_path):
     assert "feedback applies to practice mode only (exams give none until submitted)" in problems
     assert "closes_at must be later than opens_at" in problems
     assert "expected a UTC date and time written YYYY-MM-DD HH:MM" in problems
+    assert "the year 999 is too early: expected 1970 or later" in problems
     assert (
         "show_answers: never needs feedback: after_submit in practice mode "
         "(practice feedback shows the right answer at once)"

@@ -35,11 +35,17 @@ MOMENT_FORMAT = "%Y-%m-%d %H:%M"
 
 
 def _moment(value: str) -> str:
-    """A UTC date and time written YYYY-MM-DD HH:MM (text, as every date in a bank file)."""
+    """A UTC date and time written YYYY-MM-DD HH:MM (text, as every date in a bank file).
+
+    Years before 1970 are refused: no quiz opens then, "0226" is a slip for "2026", and years
+    below 1000 would be written back without their leading zero, which could not be read again.
+    """
     try:
         parsed = datetime.strptime(value, MOMENT_FORMAT)
     except ValueError:
         raise ValueError("expected a UTC date and time written YYYY-MM-DD HH:MM") from None
+    if parsed.year < 1970:
+        raise ValueError(f"the year {parsed.year} is too early: expected 1970 or later")
     return parsed.strftime(MOMENT_FORMAT)
 
 
