@@ -37,6 +37,9 @@ class Config:
         self.SESSION_COOKIE_HTTPONLY = True
         self.SESSION_COOKIE_SAMESITE = "Lax"
         self.SESSION_COOKIE_SECURE = self.QUIZAPP_ENV == "production"
+        # A form's token lives as long as the session it is bound to: a question page left open for
+        # an hour (an exam of two hours, its timer's submit at the deadline) must still save.
+        self.WTF_CSRF_TIME_LIMIT = None
         self.MAX_CONTENT_LENGTH = 2 * 1024 * 1024
         self.QUIZAPP_IMPORT_MAX_BYTES = int(os.environ.get("QUIZAPP_IMPORT_MAX_BYTES") or 5 * 1024 * 1024)
         self._accounts()

@@ -251,6 +251,7 @@ def test_rows_are_added_and_removed_without_javascript(teacher):
     page = editor(teacher, "matching")
     page = Page(post(teacher, page, {}, "add:distractors"))
     assert page.form("/teach/questions/").value("distractors-0") == ""
+    assert post(teacher, page, {}, "remove:distractors:\u00b2").status_code == 422  # no row number: checked
     page = Page(post(teacher, page, {}, "remove:distractors:0"))  # none left: focus on its Add button
     assert re.search(r'<button [^>]*id="distractors-add" autofocus>Add a distractor</button>', page.html)
 
@@ -396,6 +397,10 @@ def test_the_saved_version_is_previewed_and_web_questions_are_exported(teacher, 
     page = Page(post(teacher, page, fields, "try"))
     assert page.html.split('class="feedback', 1)[1].split("</h3>")[0].strip().endswith("Right")
     assert snapshot() == before
+    # the preview's form is the edit form of the version it shows: saving from it is no stale edit
+    saved = post(teacher, page, {"explanation": "Edited from the preview."}, "save")
+    assert saved.status_code == 302, Page(saved).text[:500]
+    assert "Edited from the preview." in teacher.get(f"/teach/questions/{question_id}/edit").html
 
     result = runner.invoke(args=["export", "--format", "yaml", "-o", f"{tmp_path / 'out'}/"])
     assert result.exit_code == 0, result.output

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import random
 import re
+import time
 from http.cookies import SimpleCookie
 from typing import Any
 
@@ -450,6 +451,17 @@ def test_every_post_needs_the_csrf_token(app, browser, markers, snapshot):
 
     # and with the page's own token each of them works
     assert browser.submit(page, fields={"choice": "0"}, go="check").status_code == 302
+
+
+def test_a_page_left_open_for_hours_still_saves(browser, markers, monkeypatch):
+    """A form's token lasts as long as its session: an exam of two hours, or a practice page left
+    open over lunch, is saved (and the timer's submit at an exam's deadline goes through)."""
+    attempt_id, page = browser.start("practice")
+    later = time.time() + 5 * 3600
+    monkeypatch.setattr("itsdangerous.timed.time.time", lambda: later)
+    response = browser.submit(page, fields={"choice": "0"}, go="check")
+    assert response.status_code == 302
+    assert slot_of(attempt_id, 1).fraction is not None  # saved and checked
 
 
 # --- finishing is idempotent ----------------------------------------------------------------------

@@ -69,7 +69,7 @@ def preview_question(question_id: int) -> Any:
         abort(404)
     current = edits.current_record(db.session, question)
     source = db.session.get(Source, question.source_id)
-    form = QuestionForm(data=form_data(current))
+    form = QuestionForm(data={**form_data(current), "opened_version": question.version})
     _fill_choices(form, source)
     form.errors_at = {}
     preview = _preview(edits.Checked(record=current), source, try_it=False)

@@ -151,7 +151,7 @@ def change_rows(form: QuestionForm, go: str) -> bool:
             form.errors_at.setdefault(rows.name, []).append(limit)
             form.focus_id = f"{rows.id}-add"
         return True
-    if parts[0] == "remove" and len(parts) == 3 and parts[2].isdigit():
+    if parts[0] == "remove" and len(parts) == 3 and parts[2].isascii() and parts[2].isdecimal():
         index = int(parts[2])
         kept = [entry.data for i, entry in enumerate(rows.entries) if i != index]
         rows.entries, rows.last_index = [], -1
