@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from itertools import chain
 from typing import Any
 
 from flask import Flask, abort, request
@@ -29,13 +30,19 @@ def _has_nul(values: Iterable[str]) -> bool:
 
 
 def refuse_nul_characters() -> None:
-    """Refuse (400) a request whose path, query or form holds a NUL character.
+    """Refuse (400) a request whose path, query or form (names, values, uploaded files' names)
+    holds a NUL character.
 
     No text the app keeps may hold one, and PostgreSQL refuses it in any string it is given,
     even in a query that only looks something up: such a request was a 500 there.
     """
-    form = request.form.values() if request.method not in ("GET", "HEAD") else ()
-    if "\x00" in request.path or _has_nul(request.args.values()) or _has_nul(form):
+    texts = [request.path, *chain.from_iterable(request.args.items(multi=True))]
+    if request.method not in ("GET", "HEAD"):
+        texts += chain.from_iterable(request.form.items(multi=True))
+        texts += chain.from_iterable(
+            (name, upload.filename or "") for name, upload in request.files.items(multi=True)
+        )
+    if _has_nul(texts):
         abort(400, description="The request holds a NUL character, which no text here may contain.")
 
 

@@ -252,6 +252,22 @@ def test_an_oversize_upload_gets_a_clear_page(app, runner, snapshot, loaded):
     assert snapshot() == before
 
 
+def test_a_nul_in_a_file_name_or_a_repeated_field_is_refused(app, runner, snapshot, loaded):
+    """PostgreSQL refuses NUL in any string: a file named with one was a 500 there."""
+    browser = teacher(app, runner)
+    before = snapshot()
+    token = browser.get("/teach/import").form("/teach/import").value("csrf_token")
+    repeated = MultiDict([("csrf_token", token), ("source", "x"), ("source", "y\x00")])
+    for response in (
+        upload(browser, "a\x00b.gift", GIFT),
+        upload(browser, "quiz.gift", GIFT, format="gift\x00"),
+        browser.open("POST", "/teach/import", data=repeated),  # the second value: checked too
+    ):
+        assert response.status_code == 400
+        assert "NUL character" in text_of(response), text_of(response)[-800:]
+    assert snapshot() == before
+
+
 def test_a_file_of_more_questions_than_an_import_may_hold_is_refused_before_loading(
     app, runner, snapshot, loaded, monkeypatch
 ):
