@@ -155,6 +155,36 @@ def test_a_source_split_over_two_files_retires_per_file(runner, tmp_path):
     assert db.session.scalar(select(func.count()).where(Question.retired_at.is_(None))) == 10
 
 
+def test_a_bank_using_ids_another_source_holds_is_refused_and_changes_nothing(runner, tmp_path, snapshot):
+    """Ids are shared by every source: a second bank reusing one would have taken the first
+    bank's record over (its history and its learners' progress with it)."""
+    alpha = write_bank(tmp_path / "alpha" / "alpha.yaml", bank("alpha", questions=8))
+    assert load(runner, alpha).exit_code == 0
+    retired = bank("alpha", questions=7)  # q8 leaves alpha's file: retired, but still alpha's
+    write_bank(alpha, retired)
+    assert "1 retired" in load(runner, alpha).output
+    before = snapshot()
+    beta = bank("beta", questions=8)
+    beta["quizzes"][0]["id"] = "quiz-beta"
+    path = write_bank(tmp_path / "beta" / "beta.yaml", beta)
+    result = load(runner, path)
+    assert result.exit_code == 1, result.output
+    lines = [line for line in result.output.splitlines() if "ids are shared by all sources" in line]
+    assert len(lines) == 10, result.output  # facts f1 and f2, questions q1 to q8 (quiz-beta is new)
+    line_of_q2 = path.read_text().splitlines().index("- id: q2") + 1
+    assert (
+        f"{path}:{line_of_q2}: questions[1].id: the id 'q2' is a question of source 'alpha' (alpha.yaml)"
+    ) in result.output
+    assert "the id 'q8' is a retired question of source 'alpha' (alpha.yaml)" in result.output
+    assert "the id 'f1' is a fact of source 'alpha' (alpha.yaml)" in result.output
+    assert "nothing loaded" in result.output
+    assert snapshot() == before  # not even beta's source or its own records
+    imported = runner.invoke(args=["import", str(path)])  # an import of the file says the same
+    assert imported.exit_code == 1
+    assert "the id 'q8' is a retired question of source 'alpha' (alpha.yaml)" in imported.output
+    assert snapshot() == before
+
+
 def test_invalid_bank_is_refused_with_the_checker_messages(runner, tmp_path, snapshot):
     good = write_bank(tmp_path / "good.yaml", bank(questions=8))
     load(runner, good)

@@ -39,6 +39,13 @@ class BankFile:
     topics: list[schema.Topic] = field(default_factory=list)
     questions: list[Any] = field(default_factory=list)
     quizzes: list[schema.Quiz] = field(default_factory=list)
+    parsed: ParsedFile | None = field(default=None, repr=False)  # to locate problems found later
+
+    def problem(self, where: Path_, message: str) -> Problem:
+        """A problem at `where` in this file (line 1 when the file's positions are not known)."""
+        if self.parsed is None:
+            return Problem(self.path, 1, format_path(where), message)
+        return self.parsed.problem(where, message)
 
 
 @dataclass
@@ -148,7 +155,7 @@ def _check_structure(
     source_id, source = _check_source(parsed, data, problems)
     if isinstance(data.get("source"), dict) and source_id:
         ids["sources"].add(source_id)
-    bank_file = BankFile(parsed.path, Path(parsed.path).name, source_id or "", source)
+    bank_file = BankFile(parsed.path, Path(parsed.path).name, source_id or "", source, parsed=parsed)
     for key, adapter in _ITEM_MODELS.items():
         items = data.get(key, [])
         if items is None:

@@ -49,7 +49,7 @@ from ..wording import counted
 from . import schema
 from .check import Bank
 from .conflicts import Conflict, WebEdits, known_hashes
-from .problems import BankError
+from .problems import BankError, Problem
 
 QUESTION_COMMON = {"id", "type", "prompt", "explanation", "facts", "topics", "difficulty", "marks"}
 LOAD_LOCK_ID = 0x5155495A  # PostgreSQL advisory lock that serialises concurrent loads
@@ -165,6 +165,8 @@ def _load(session: Session, bank: Bank, now: datetime | None, overwrite: bool) -
     report = LoadReport()
     web = WebEdits(overwrite, report.conflicts)
     source_ids = _load_sources(session, bank, report.sources, web.of("sources"))
+    if taken := _ids_of_other_sources(session, bank, source_ids):
+        raise BankError(taken)
     topic_ids = _load_topics(session, bank, report.topics)
     scope = {(source_ids[bf.source_id], bf.name) for bf in bank.files}
 
@@ -225,6 +227,39 @@ def _load(session: Session, bank: Bank, now: datetime | None, overwrite: bool) -
         new_state(session)
     session.flush()
     return report
+
+
+_NOUNS = {"facts": (Fact, "fact"), "questions": (Question, "question"), "quizzes": (Quiz, "quiz")}
+
+
+def _ids_of_other_sources(session: Session, bank: Bank, source_ids: dict[str, int]) -> list[Problem]:
+    """Records whose id the database holds for another source: ids are shared by every source, and
+    loading one would make it a new version of the other source's record, its history and its
+    learners' progress with it (then back again at that source's next load)."""
+    problems = []
+    for kind, (model, noun) in _NOUNS.items():
+        incoming = {
+            record.id: (bf, index) for bf in bank.files for index, record in enumerate(getattr(bf, kind))
+        }
+        if not incoming:
+            continue
+        owners = session.execute(  # every row: a list of thousands of ids would be as long to send
+            select(model.key, model.source_id, model.origin_file, model.retired_at, Source.key).join(
+                Source, Source.id == model.source_id
+            )
+        )
+        for key, source_id, origin_file, retired_at, source_key in owners:
+            bank_file, index = incoming.get(key, (None, 0))
+            if bank_file is None or source_id == source_ids[bank_file.source_id]:
+                continue
+            where = "the browser" if origin_file == WEB_ORIGIN else origin_file
+            held = f"{'a retired ' if retired_at else 'a '}{noun} of source {source_key!r} ({where})"
+            message = (
+                f"the id {key!r} is {held}: ids are shared by all sources; give this {noun} another id"
+                " (a source that was renamed keeps its old id)"
+            )
+            problems.append(bank_file.problem((kind, index, "id"), message))
+    return sorted(problems)
 
 
 def new_state(session: Session) -> None:

@@ -25,7 +25,7 @@ from ..bank.gift_write import GiftExport, write_gift
 from ..bank.imported import Existing, content_key, plan_import
 from ..bank.load import LoadReport, load_bank
 from ..bank.parse import ParsedFile, parse_text
-from ..bank.problems import Problem
+from ..bank.problems import BankError, Problem
 from ..models import Fact, Question, QuestionVersion, Source, Topic
 from ..wording import counted
 
@@ -227,6 +227,9 @@ def import_text(
         else:
             session.commit()
             result.written = True
+    except BankError as error:  # what only the database can tell (an id another source holds)
+        session.rollback()
+        result.errors = error.problems
     except BaseException:
         session.rollback()
         raise
