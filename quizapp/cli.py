@@ -11,6 +11,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
 from flask_migrate import upgrade
+from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from . import transfer_cli
@@ -160,12 +161,30 @@ def close_overdue_command() -> None:
     click.echo(f"{counted(closed, 'overdue attempt')} closed")
 
 
+MIGRATION_LOCK_ID = 0x51554D47  # PostgreSQL advisory lock held while the schema is upgraded
+
+
 def upgrade_database() -> None:
-    """Bring the schema to the newest migration (quietly; it is idempotent)."""
+    """Bring the schema to the newest migration (quietly; it is idempotent).
+
+    Servers started together on one database (a deploy) each upgrade it: on PostgreSQL they take
+    turns under an advisory lock, and the later ones find nothing left to do. Without it the
+    second failed creating the table of revisions the first was creating.
+    """
     import logging
 
     logging.getLogger("alembic").setLevel(logging.WARNING)
-    upgrade()
+    if db.engine.dialect.name != "postgresql":
+        upgrade()  # SQLite: one machine; its writers wait for each other (busy timeout)
+        return
+    with db.engine.connect() as lock:
+        lock.execute(text("SELECT pg_advisory_lock(:id)"), {"id": MIGRATION_LOCK_ID})
+        lock.commit()  # the lock is the session's: it outlives the transaction, until unlocked
+        try:
+            upgrade()
+        finally:
+            lock.execute(text("SELECT pg_advisory_unlock(:id)"), {"id": MIGRATION_LOCK_ID})
+            lock.commit()
 
 
 def init_app(app: Flask) -> None:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import threading
+import time
+
 import pytest
 from flask_migrate import check, downgrade, upgrade
 from sqlalchemy import text
@@ -31,3 +34,44 @@ def test_upgrade_keeps_existing_rows(app):
     # 0013 counts the attempts a user already has (My progress pages the history by the count).
     assert db.session.execute(text("SELECT attempt_count FROM users WHERE id = 7")).scalar() == 1
     db.session.rollback()
+
+
+def test_servers_started_together_upgrade_a_new_postgresql_database_in_turn(database_url, tmp_path):
+    """Each upgrades the schema at start; on PostgreSQL they take turns (the second one used to
+    fail creating the revisions table the first was creating)."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("SQLite has one machine's writers, which wait for each other")
+    from quizapp import create_app
+    from quizapp.cli import MIGRATION_LOCK_ID, upgrade_database
+    from quizapp.config import TestConfig
+
+    apps = [create_app(TestConfig(tmp_path / f"instance{n}", database_url)) for n in range(3)]
+    errors: list[BaseException] = []
+
+    def start(app) -> None:
+        try:
+            with app.app_context():
+                upgrade_database()
+                db.engine.dispose()
+        except BaseException as error:  # reported by the test
+            errors.append(error)
+
+    with apps[0].app_context():
+        holder = db.engine.connect()
+        holder.execute(text("SELECT pg_advisory_lock(:id)"), {"id": MIGRATION_LOCK_ID})
+        holder.commit()
+        threads = [threading.Thread(target=start, args=(app,)) for app in apps[1:]]
+        for thread in threads:
+            thread.start()
+        time.sleep(1.0)
+        tables = holder.execute(text("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'")).scalar()
+        assert tables == 0 and all(t.is_alive() for t in threads)  # both wait for the lock
+        holder.execute(text("SELECT pg_advisory_unlock(:id)"), {"id": MIGRATION_LOCK_ID})
+        holder.commit()
+        for thread in threads:
+            thread.join(timeout=60)
+        assert not errors, errors
+        revision = holder.execute(text("SELECT version_num FROM alembic_version")).scalar()
+        holder.close()
+        db.engine.dispose()
+    assert revision
