@@ -205,8 +205,12 @@ def init_app(app: Flask) -> None:
 
 def _create_app() -> Flask:
     from . import create_app
+    from .config import ConfigError
 
-    return create_app()
+    try:
+        return create_app()
+    except ConfigError as error:  # one line that says what to change, not a traceback
+        raise click.ClickException(str(error)) from None
 
 
 @click.group(cls=FlaskGroup, create_app=_create_app, add_default_commands=False, add_version_option=False)

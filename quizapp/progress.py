@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -235,8 +234,6 @@ def export_json() -> Response:
 
 
 def init_app(app: Flask) -> None:
-    """Register the blueprint; the clock and the review session size may come from the environment."""
+    """Register the blueprint; the clock may come from the environment."""
     app.config.setdefault("QUIZAPP_CLOCK", clock.clock_from_environment(app.config.get("QUIZAPP_ENV", "")))
-    if os.environ.get("QUIZAPP_REVIEW_SIZE"):
-        app.config.setdefault("REVIEW_SIZE", int(os.environ["QUIZAPP_REVIEW_SIZE"]))
     app.register_blueprint(bp)

@@ -2,17 +2,28 @@
 
 from __future__ import annotations
 
+import re
 import stat
 
 import pytest
+from click.testing import CliRunner
 
 from quizapp import create_app
-from quizapp.config import Config, resource_dir
+from quizapp.cli import main
+from quizapp.config import Config, ConfigError, resource_dir
+
+UNCHECKED_BEFORE = (
+    "QUIZAPP_SIGN_IN_LIMIT_ACCOUNT",
+    "QUIZAPP_REVIEW_SIZE",
+    "QUIZAPP_PROXY_HOPS",
+    "QUIZAPP_IMPORT_MAX_BYTES",
+    "QUIZAPP_SECURE_COOKIES",
+)
 
 
 @pytest.fixture(autouse=True)
 def clean_environment(monkeypatch):
-    for name in ("DATABASE_URL", "SECRET_KEY", "QUIZAPP_BANKS", "QUIZAPP_ENV"):
+    for name in ("DATABASE_URL", "SECRET_KEY", "QUIZAPP_BANKS", "QUIZAPP_ENV", *UNCHECKED_BEFORE):
         monkeypatch.delenv(name, raising=False)
 
 
@@ -42,6 +53,38 @@ def test_production_requires_a_secret_key(tmp_path, monkeypatch):
     assert config.SECRET_KEY == "from-the-environment"
     assert config.SESSION_COOKIE_SECURE
     assert not (tmp_path / "secret_key").exists()
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("QUIZAPP_ENV", "prod", "QUIZAPP_ENV must be development or production, not 'prod'"),
+        ("QUIZAPP_SIGN_IN_LIMIT_ACCOUNT", "garbage", "must be a rate limit such as '5/15 minutes'"),
+        ("QUIZAPP_REVIEW_SIZE", "0", "QUIZAPP_REVIEW_SIZE must be at least 1, not 0"),
+        ("QUIZAPP_PROXY_HOPS", "abc", "QUIZAPP_PROXY_HOPS must be a whole number, not 'abc'"),
+        ("QUIZAPP_IMPORT_MAX_BYTES", "-5", "QUIZAPP_IMPORT_MAX_BYTES must be at least 1"),
+        ("QUIZAPP_SECURE_COOKIES", "ture", "QUIZAPP_SECURE_COOKIES must be true or false"),
+    ],
+)
+def test_a_setting_that_cannot_be_used_is_refused_in_one_line(tmp_path, monkeypatch, name, value, message):
+    """Each of these once meant something else quietly (development mode, no sign-in lockout,
+    a 500 on the Review button, a traceback, insecure cookies)."""
+    monkeypatch.setenv(name, value)
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        Config(tmp_path)
+    monkeypatch.setenv("QUIZAPP_INSTANCE", str(tmp_path))
+    result = CliRunner().invoke(main, ["check"])
+    assert result.exit_code == 1
+    [line] = result.output.strip().splitlines()  # no traceback
+    assert line.startswith("Error: ") and message in line
+
+
+def test_production_refuses_a_short_secret_key(tmp_path, monkeypatch):
+    monkeypatch.setenv("QUIZAPP_ENV", "production")
+    for key in ("   ", "short", " " * 20 + "x"):
+        monkeypatch.setenv("SECRET_KEY", key)
+        with pytest.raises(ConfigError, match="SECRET_KEY must hold at least 16 characters"):
+            Config(tmp_path)
 
 
 def test_environment_overrides(tmp_path, monkeypatch):
