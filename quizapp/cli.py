@@ -12,7 +12,7 @@ from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
 from flask_migrate import upgrade
 from sqlalchemy import text
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, DBAPIError, SQLAlchemyError
 
 from . import transfer_cli
 from .bank import BankError, check_paths
@@ -211,8 +211,21 @@ def _create_app() -> Flask:
         return create_app()
     except ConfigError as error:  # one line that says what to change, not a traceback
         raise click.ClickException(str(error)) from None
+    except ArgumentError as error:
+        raise click.ClickException(f"DATABASE_URL is not a database address: {error}") from None
 
 
-@click.group(cls=FlaskGroup, create_app=_create_app, add_default_commands=False, add_version_option=False)
+class _Commands(FlaskGroup):
+    """The commands, each ending in one line when the database cannot be reached or written."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except DBAPIError as error:
+            reason = str(error.orig).strip().splitlines()[0] if error.orig else str(error)
+            raise click.ClickException(f"database error: {reason}") from None
+
+
+@click.group(cls=_Commands, create_app=_create_app, add_default_commands=False, add_version_option=False)
 def main() -> None:
     """quizapp: quizzes written from documented facts."""

@@ -43,8 +43,13 @@ def normalise_url(url: str) -> str:
 
 
 def engine_options(url: str) -> dict[str, object]:
-    """Pool settings per backend: a pre-ping only where connections can go stale (a server)."""
-    return {} if url.startswith("sqlite") else {"pool_pre_ping": True}
+    """Pool settings per backend: a pre-ping only where connections can go stale (a server).
+
+    Statements' parameters are left out of error messages: they hold password hashes and
+    session tokens, and the messages end up in logs.
+    """
+    options: dict[str, object] = {"hide_parameters": True}
+    return options if url.startswith("sqlite") else {**options, "pool_pre_ping": True}
 
 
 def init_app(app: Flask) -> None:

@@ -101,3 +101,24 @@ def test_factory_takes_a_mapping_and_does_no_database_work(tmp_path):
     assert app.config["SECRET_KEY"] == "k"
     assert app.template_folder == str(resource_dir("templates"))
     assert not (tmp_path / "never.sqlite3").exists()
+
+
+def test_a_database_that_cannot_be_opened_or_written_ends_a_command_in_one_line(tmp_path, monkeypatch):
+    """No traceback, and no statement's parameters (a new account's password hash) in the message."""
+    monkeypatch.setenv("QUIZAPP_INSTANCE", str(tmp_path))
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'no' / 'such' / 'folder.sqlite3'}")
+    result = CliRunner().invoke(main, ["load"])
+    assert (result.exit_code, result.output) == (1, "Error: database error: unable to open database file\n")
+    monkeypatch.setenv("DATABASE_URL", "not a url")
+    result = CliRunner().invoke(main, ["check"])
+    assert result.exit_code == 1 and result.output.startswith("Error: DATABASE_URL is not a database address")
+
+    database = tmp_path / "quiz.sqlite3"
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{database}")
+    assert CliRunner().invoke(main, ["db", "upgrade"]).exit_code == 0
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///file:{database}?mode=ro&uri=true")  # read-only
+    result = CliRunner().invoke(main, ["user", "create", "rouser"], input="correct horse battery\n")
+    assert result.exit_code == 1
+    last = result.output.strip().splitlines()[-1]
+    assert last == "Error: database error: attempt to write a readonly database"
+    assert "scrypt" not in result.output and "Traceback" not in result.output
