@@ -144,6 +144,9 @@ def serve_command(host: str, port: int, workers: int) -> None:
             f"{host}:{port}",
             "--access-logfile",
             "-",
+            # Forwarded headers are the app's to trust (QUIZAPP_PROXY_HOPS), not gunicorn's: by
+            # default it takes X-Forwarded-Proto from any local process, making plain http "secure".
+            "--forwarded-allow-ips=",
             "quizapp.wsgi:app",
         ],
         env,
