@@ -464,7 +464,7 @@ def test_parse_number(text: str, value: float) -> None:
     ],
 )
 def test_parse_number_rejects(text: str) -> None:
-    with pytest.raises(InvalidResponse, match="Enter a number, for example 2013"):
+    with pytest.raises(InvalidResponse, match="Enter a number, for example 42"):
         parse_number(text)
 
 
