@@ -78,7 +78,7 @@ def load_command(paths: tuple[Path, ...], strict: bool, overwrite: bool) -> None
     """Check bank files and load them into the database, all or nothing."""
     upgrade_database()
     try:
-        _bank, report = load_paths(db.session, _paths(paths), strict=strict, overwrite=overwrite)
+        bank, report = load_paths(db.session, _paths(paths), strict=strict, overwrite=overwrite)
     except BankError as error:
         for problem in error.problems:
             click.echo(str(problem), err=True)
@@ -92,6 +92,8 @@ def load_command(paths: tuple[Path, ...], strict: bool, overwrite: bool) -> None
     except KeyboardInterrupt:
         click.echo("interrupted: nothing loaded, the database is as it was", err=True)
         sys.exit(130)
+    for warning in bank.warnings:  # loaded all the same (--strict refuses them), as `check` says
+        click.echo(str(warning), err=True)
     for line in report.lines():
         click.echo(line)
     for conflict in report.conflicts:

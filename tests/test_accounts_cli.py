@@ -95,3 +95,10 @@ def test_password_resets_a_forgotten_password_and_ends_every_session(runner):
     assert verify_password(user_named("sam").password_hash, "a brand new phrase")
     result = runner.invoke(args=["user", "password", "nobody", "--password-stdin"], input=PASSWORD + "\n")
     assert result.exit_code == 1 and "no account named 'nobody'" in result.output
+
+
+def test_create_refuses_an_email_address_that_is_none(runner):
+    result = runner.invoke(args=["user", "create", "nomail", "--email", "notanemail"], input=PASSWORD + "\n")
+    assert result.exit_code == 1
+    assert "email: Enter an email address such as name@example.org." in result.output
+    assert user_named("nomail") is None

@@ -185,6 +185,23 @@ def test_a_bank_using_ids_another_source_holds_is_refused_and_changes_nothing(ru
     assert snapshot() == before
 
 
+def test_a_load_says_the_checkers_warnings_and_loads_unless_strict(runner, tmp_path, snapshot):
+    from .test_check_cli import untested_fact_bank
+
+    path = write_bank(tmp_path / "bank.yaml", untested_fact_bank())
+    before = snapshot()
+    strict = runner.invoke(args=["load", "--strict", str(path)])
+    assert strict.exit_code == 1 and "fact 'f3' is tested by no question" in strict.output
+    assert snapshot() == before
+    result = load(runner, path)
+    assert result.exit_code == 0, result.output
+    assert (
+        "bank.yaml:" in result.output
+        and "facts[2]: warning: fact 'f3' is tested by no question" in result.output
+    )
+    assert "9 questions: 9 added" in result.output
+
+
 def test_invalid_bank_is_refused_with_the_checker_messages(runner, tmp_path, snapshot):
     good = write_bank(tmp_path / "good.yaml", bank(questions=8))
     load(runner, good)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -77,6 +78,8 @@ def register(
         raise AccountError("password", problem)
     if role not in ROLES:
         raise AccountError("role", f"Unknown role {role!r}: use one of {', '.join(ROLES)}.")
+    if email and not _is_email(email):  # the form checks it too; the command line only here
+        raise AccountError("email", "Enter an email address such as name@example.org.")
     if find_user(session, name) is not None:
         raise AccountError("username", "This username is taken. Choose another.")
     if email and session.scalar(select(User.id).where(User.email == email)) is not None:
@@ -90,6 +93,14 @@ def register(
     user.session_token = new_session_token()  # whatever session knew the guest must sign in afresh
     session.flush()
     return user
+
+
+def _is_email(text: str) -> bool:
+    try:
+        validate_email(text, check_deliverability=False)
+    except EmailNotValidError:
+        return False
+    return True
 
 
 def authenticate(session: Session, username: str, password: str) -> User | None:
