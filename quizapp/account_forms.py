@@ -49,9 +49,19 @@ class RegisterForm(FlaskForm):
 
 
 class SignInForm(FlaskForm):
-    username = StringField("Username", validators=[InputRequired("Enter your username."), Length(max=80)])
+    username = StringField(
+        "Username",
+        validators=[
+            InputRequired("Enter your username."),
+            Length(max=80, message="No username is longer than 40 characters: check what you typed."),
+        ],
+    )
     password = PasswordField(
-        "Password", validators=[InputRequired("Enter your password."), Length(max=MAX_LENGTH)]
+        "Password",
+        validators=[
+            InputRequired("Enter your password."),
+            Length(max=MAX_LENGTH, message=f"No password is longer than {MAX_LENGTH} characters."),
+        ],
     )
     remember = BooleanField("Keep me signed in on this device")
     next = HiddenField()

@@ -228,6 +228,16 @@ def test_signing_in_with_a_wrong_password_or_an_unknown_name_says_the_same(brows
     assert response.status_code == 302 and signed_in_as(browser) == "alice"
 
 
+def test_a_username_or_password_longer_than_any_is_refused_in_words(browser):
+    response = sign_in(browser, "a" * 81, PASSWORD)
+    assert response.status_code == 422
+    assert error_beside(Page(response), "username") == (
+        "No username is longer than 40 characters: check what you typed."
+    )
+    response = sign_in(browser, "alice", "p" * 129)
+    assert error_beside(Page(response), "password") == "No password is longer than 128 characters."
+
+
 def test_signing_out_ends_the_session(browser):
     register(browser)
     assert browser.get("/account").status == 200
