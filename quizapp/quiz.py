@@ -39,11 +39,16 @@ def _not_kept(response: Response) -> Response:
 
 
 @bp.post("/quizzes/<key>/start")
-def start(key: str) -> Response:
+def start(key: str) -> Response | str:
     if not ButtonForm().validate_on_submit():
         abort(400)
     if current_user_id() is None and svc.limits_attempts(db.session, key):  # no guest is made for it
         return _sign_in_to_start()
+    if request.form.get("confirmed") != "yes":  # a time limit starts running at once: ask first
+        timed = svc.time_limit_to_confirm(db.session, current_user_id(), key, utcnow())
+        if timed is not None:
+            title, minutes = timed
+            return render_template("quiz/start_timed.html", key=key, title=title, minutes=minutes)
     try:
         attempt = svc.start_quiz(db.session, ensure_taker(), key)  # a guest's open attempt resumes
     except LookupError:

@@ -106,7 +106,10 @@ def run_scenario(app: Flask, count_queries: Any, size: int, mode: str) -> dict[s
     counts: dict[str, int] = {}
     _, home = taker.request("GET", "/", 200)
     _, started = taker.request(
-        "POST", f"/quizzes/{mode}-{size}/start", 302, data={"csrf_token": hidden(home, "csrf_token")}
+        "POST",
+        f"/quizzes/{mode}-{size}/start",
+        302,
+        data={"csrf_token": hidden(home, "csrf_token"), "confirmed": "yes"},  # an exam's time limit: agreed
     )
     first = re.search(r'href="([^"]+)"', started).group(1)
     assert first.endswith("/1"), first

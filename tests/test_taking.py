@@ -301,9 +301,12 @@ class Browser:
     # -- the quiz flow --------------------------------------------------------------------------
 
     def start(self, quiz: str) -> tuple[int, Page]:
-        """Start `quiz` from the home page; return the attempt id and question 1."""
+        """Start `quiz` from the home page (agreeing to its time limit, if it has one); return the
+        attempt id and question 1."""
         home = self.get("/")
         response = self.submit(home, f"/quizzes/{quiz}/start")
+        if response.status_code == 200:  # "Start now?": the clock starts on the next press
+            response = self.submit(Page(response), f"/quizzes/{quiz}/start")
         page = self.follow(response)
         match = re.fullmatch(r"/attempts/(\d+)/1", location(response))
         assert match, location(response)
@@ -971,6 +974,23 @@ def test_resume_lands_where_the_taker_left_off(browser, loaded, client):
 
 
 # --- time limits ----------------------------------------------------------------------------------
+
+
+def test_a_time_limit_is_agreed_to_before_its_clock_starts(browser, loaded):
+    """As Moodle asks: pressing Start on a timed quiz to see what it is must not start its clock."""
+    asked = browser.submit(browser.get("/"), "/quizzes/timed/start")
+    assert asked.status_code == 200
+    page = Page(asked)
+    assert "Start “Timed exam” now?" in page.text and "a time limit of 10 minutes" in page.text
+    assert db.session.scalar(select(func.count()).select_from(Attempt)) == 0  # no clock running
+    assert 'href="/"' in page.html  # a way back that starts nothing
+    started = browser.submit(page, "/quizzes/timed/start")
+    attempt_id = int(re.fullmatch(r"/attempts/(\d+)/1", location(started)).group(1))
+    # Start again, with the attempt unfinished: it resumes at once (its clock runs already)
+    again = browser.submit(browser.get("/"), "/quizzes/timed/start")
+    assert location(again) == f"/attempts/{attempt_id}/1"
+    # a quiz without a time limit starts at once
+    assert location(browser.submit(browser.get("/"), "/quizzes/exam/start")).startswith("/attempts/")
 
 
 def test_timed_exam_shows_its_deadline_and_refuses_saving_after_it(browser, loaded):

@@ -48,6 +48,27 @@ def limits_attempts(session: Session, quiz_key: str) -> bool:
     )
 
 
+def time_limit_to_confirm(
+    session: Session, user_id: int | None, quiz_key: str, now: datetime
+) -> tuple[str, int] | None:
+    """The title and time limit (minutes) a taker should agree to before Start begins the clock:
+    the active quiz's, unless the taker has an unfinished attempt at it to resume (None: start)."""
+    row = session.execute(
+        select(Quiz.id, Quiz.title, Quiz.time_limit).where(Quiz.key == quiz_key, Quiz.retired_at.is_(None))
+    ).first()
+    if row is None or not row.time_limit:
+        return None
+    if user_id is not None:
+        unfinished = session.scalars(
+            select(Attempt).where(
+                Attempt.user_id == user_id, Attempt.quiz_id == row.id, Attempt.state == "open"
+            )
+        ).all()
+        if any(not overdue(attempt, now) for attempt in unfinished):
+            return None
+    return row.title, row.time_limit
+
+
 class StalePage(AttemptError):
     """The page was answered already (double submit, back button, another tab)."""
 

@@ -260,7 +260,10 @@ def new_taker(base: str) -> Taker:
             return urllib.parse.urlsplit(response.geturl()).path, response.read().decode()
 
     _, home = fetch("/")
-    first, page = fetch(f"/quizzes/{QUIZ}/start", {"csrf_token": hidden(home, "csrf_token")})
+    # The exam has a time limit: "confirmed" is the "Start now" of the page that asks first.
+    first, page = fetch(
+        f"/quizzes/{QUIZ}/start", {"csrf_token": hidden(home, "csrf_token"), "confirmed": "yes"}
+    )
     match = re.fullmatch(r"(/attempts/\d+)/1", first)
     total = re.search(r"Question 1 of (\d+)", page)
     if not match or not total:
@@ -351,7 +354,7 @@ class InProcess:
         for _ in range(5):
             _, home = self.call("GET", "/")
             start = self.client.post(
-                f"/quizzes/{QUIZ}/start", data={"csrf_token": hidden(home, "csrf_token")}
+                f"/quizzes/{QUIZ}/start", data={"csrf_token": hidden(home, "csrf_token"), "confirmed": "yes"}
             )
             location = urllib.parse.urlsplit(start.headers.get("Location", "")).path
             attempt = re.fullmatch(r"(/attempts/\d+)/1", location)

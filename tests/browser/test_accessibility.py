@@ -71,6 +71,15 @@ def test_home_page_with_an_attempt_to_continue(page: Page) -> None:
     assert_accessible(page)
 
 
+def test_the_page_that_asks_before_a_time_limit_starts(page: Page) -> None:
+    page.goto("/")
+    page.get_by_role("button", name=f"Start {EXAM[1]}", exact=True).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"Start “{EXAM[1]}” now?")
+    assert_accessible(page)
+    page.get_by_role("link", name="No, back to the quizzes").click()  # nothing started
+    expect(page.get_by_role("region", name="Continue where you left off")).to_have_count(0)
+
+
 def test_home_page_with_errors_in_the_practise_form(browsing: Browsing) -> None:
     browsing.expect_console_error(r"status of 422")
     page = browsing.new_page()
