@@ -34,7 +34,7 @@ def practise_form(bank: Listing, **options: Any) -> PractiseForm:
 # Marks left in the rendered listing where each visitor's own values go. Text in the listing is
 # escaped, so no bank text can contain "<?".
 _TOKEN_MARK = Markup("<?quizapp csrf?>")
-_BEST_MARK = re.compile(r"<\?quizapp best (\d+)\?>")
+_QUIZ_MARK = re.compile(r"<\?quizapp (best|verb) (\d+)\?>")  # best score; Start or Continue
 # Around a Start button of a quiz that allows so many attempts: gone for a visitor who has used them.
 _START_MARK = re.compile(r"<\?quizapp start (\d+) (\d+)\?>(.*?)<\?quizapp /start\?>", re.DOTALL)
 
@@ -47,6 +47,10 @@ _SIGN_IN_TO_START = Markup(
 
 def _best_mark(quiz_id: int) -> Markup:
     return Markup(f"<?quizapp best {int(quiz_id)}?>")
+
+
+def _verb_mark(quiz_id: int) -> Markup:
+    return Markup(f"<?quizapp verb {int(quiz_id)}?>")
 
 
 def _start_mark(quiz_id: int, allowed: int) -> Markup:
@@ -77,6 +81,7 @@ def _render_listing(bank: Listing, states: QuizStates, practise: PractiseForm) -
         practise=practise,
         token=_TOKEN_MARK,
         best_mark=_best_mark,
+        verb_mark=_verb_mark,
         start_mark=_start_mark,
         end_start_mark=Markup("<?quizapp /start?>"),
     )
@@ -94,8 +99,10 @@ def _personal(listing: str, standing: dict[int, Standing], signed_in: bool) -> M
     a quiz that counts attempts offers a visitor who is not signed in to sign in instead."""
     listing = listing.replace(_TOKEN_MARK, escape(generate_csrf()))
 
-    def best_score(match: re.Match[str]) -> str:
-        mine = standing.get(int(match.group(1)))
+    def quiz_mark(match: re.Match[str]) -> str:
+        mine = standing.get(int(match.group(2)))
+        if match.group(1) == "verb":  # an unfinished attempt is resumed, not started again
+            return "Continue" if mine is not None and mine.open else "Start"
         return "" if mine is None or mine.best is None else f" · your best: {mine.best:.0f}%"
 
     def start(match: re.Match[str]) -> str:
@@ -113,7 +120,7 @@ def _personal(listing: str, standing: dict[int, Standing], signed_in: bool) -> M
             f'under <a href="{reviews}">your attempts</a>.</p>'
         )
 
-    return Markup(_START_MARK.sub(start, _BEST_MARK.sub(best_score, listing)))
+    return Markup(_START_MARK.sub(start, _QUIZ_MARK.sub(quiz_mark, listing)))
 
 
 def render_home(bank: Listing | None = None, practise: PractiseForm | None = None) -> str:

@@ -1230,9 +1230,13 @@ def test_the_deadline_is_shown_in_utc_whatever_the_servers_time_zone(new_york_ap
 
 def test_starting_a_quiz_again_resumes_the_unfinished_attempt(browser, runner, tmp_path):
     load(runner, write_bank(tmp_path / "bank.yaml", taking_bank()))
+    assert '<button type="submit" aria-label="Start Practice all">Start</button>' in browser.get("/").html
     first_id, _ = browser.start("practice")
     browser.get(f"/attempts/{first_id}/3")
     home = browser.get("/")
+    # its button says what it does now (the others still start)
+    assert '<button type="submit" aria-label="Continue Practice all">Continue</button>' in home.html
+    assert '<button type="submit" aria-label="Start Exam all">Start</button>' in home.html
     again = browser.submit(home, "/quizzes/practice/start")
     assert location(again) == f"/attempts/{first_id}/3"
 
