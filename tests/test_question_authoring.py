@@ -168,21 +168,36 @@ def test_the_checkers_messages_are_shown_beside_their_fields_and_typing_is_kept(
     fields = {"prompt": "Gaps", **COMMON, **FIELDS["cloze"], "text": "A {{1}} and a {{2}}."}
     page = Page(post(teacher, page, fields, "preview"))
     assert page.status == 422
-    message = "the text must hold each of {{1}}..{{1}} exactly once for its 1 blank(s); it holds {{1}}, {{2}}"
+    # The checker's rules, in the form's words ("the text", "answer", "min and max" are the file's)
+    message = (
+        "The passage must hold {{1}} once, for its one blank row; it holds "
+        "{{1}}, {{2}}. Add or remove blank rows, or mend it."
+    )
     assert error_beside(page, "blanks") == message
     assert page.form("/teach/questions/").value("text") == "A {{1}} and a {{2}}."
 
     page = editor(teacher, "numeric")
     fields = {"prompt": "How many?", **COMMON, "unit": "kg", "options-0-text": ""}
     page = Page(post(teacher, page, fields, "save"))
-    assert error_beside(page, "value") == "give either answer (with an optional tolerance) or min and max"
+    assert error_beside(page, "value") == (
+        "Give the right value (with a tolerance, if any) or a range (from and to)."
+    )
     assert page.form("/teach/questions/").value("unit") == "kg"
 
     page = editor(teacher, "numeric")
     fields = {"prompt": "How many?", **COMMON, "min": "9", "max": "3", "facts": []}
     page = Page(post(teacher, page, fields, "save"))
     assert error_beside(page, "max") == "the range 9..3 is empty"
-    assert error_beside(page, "facts") == "needs at least 1 item, got 0"
+    assert error_beside(page, "facts") == "Tick the fact it tests (at least one), or add a new fact below."
+    page = editor(teacher, "ordering")
+    fields = {"prompt": "Order?", **COMMON, "items-0": "one", "items-1": "two", "items-2": ""}
+    page = Page(post(teacher, page, fields, "save"))
+    assert error_beside(page, "items") == "Give at least 3 items (2 now): use “Add”."
+    page = editor(teacher, "numeric")
+    fields = {"prompt": "How many?", **COMMON, "value": "5", "min": "1", "max": "9"}
+    assert error_beside(Page(post(teacher, page, fields, "save")), "value") == (
+        "Give the right value or a range (from and to), not both."
+    )
     assert db.session.scalar(select(Question).where(Question.origin_file == WEB_ORIGIN)) is None
 
 

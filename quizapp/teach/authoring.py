@@ -28,6 +28,7 @@ from .question_forms import (
     choices,
     field_name,
     form_data,
+    in_form_terms,
     new_form_data,
     record_data,
 )
@@ -117,7 +118,7 @@ def _editor(form: QuestionForm, qtype: str, source: Source, question: Question |
     if checked.problems:
         for part, loc, message in checked.problems:
             name = field_name(form, qtype, loc) if part == "question" else _fact_field(loc)
-            form.errors_at.setdefault(name, []).append(message)
+            form.errors_at.setdefault(name, []).append(in_form_terms(name, message))
         return _render(form, qtype, source, question), 422
     # An id made from the prompt: the same form sent twice (Back, a second click) would make a copy.
     made_id = go == "save" and question is None and not (form.key.data or "").strip()

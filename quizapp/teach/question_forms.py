@@ -7,6 +7,7 @@ back keyed by the record's path, which `field_name` maps to the control that sho
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from flask_wtf import FlaskForm
@@ -375,6 +376,39 @@ def field_name(form: QuestionForm, qtype: str, loc: tuple[Any, ...]) -> str:
     if head in form:
         return form[head].name
     return "prompt"
+
+
+_AT_LEAST = re.compile(r"needs at least (\d+) items?, got (\d+)$")
+_AT_MOST = re.compile(r"holds at most (\d+) items?, got (\d+)$")
+_BLANKS = re.compile(r"the text must hold each of \{\{1\}\}\.\.\{\{(\d+)\}\} exactly once .*; it holds (.*)$")
+_BOTH = "give either answer or min and max, not both"
+_NEITHER = "give either answer (with an optional tolerance) or min and max"
+
+
+def in_form_terms(name: str, message: str) -> str:
+    """A checker message about the field `name`, in the words of the form's labels and buttons
+    (the checker speaks of the bank file's keys: "answer", "min", "items")."""
+    root = name.split("-", 1)[0]
+    if match := _AT_LEAST.match(message):
+        least, now = int(match.group(1)), int(match.group(2))
+        if root == "facts":
+            return "Tick the fact it tests (at least one), or add a new fact below."
+        if root in ROW_NAMES:
+            return f"Give at least {counted(least, ROW_NAMES[root])} ({now} now): use “Add”."
+    if (match := _AT_MOST.match(message)) and root in ROW_NAMES:
+        return f"Give at most {counted(int(match.group(1)), ROW_NAMES[root])} ({match.group(2)} now)."
+    if message == _BOTH:
+        return "Give the right value or a range (from and to), not both."
+    if message == _NEITHER:
+        return "Give the right value (with a tolerance, if any) or a range (from and to)."
+    if match := _BLANKS.match(message):
+        count, found = int(match.group(1)), match.group(2)
+        if count == 1:
+            wanted = "{{1}} once, for its one blank row"
+        else:
+            wanted = f"{{{{1}}}} to {{{{{count}}}}}, each once, one for each of its {count} blank rows"
+        return f"The passage must hold {wanted}; it holds {found}. Add or remove blank rows, or mend it."
+    return message
 
 
 def type_name(qtype: str) -> str:

@@ -154,7 +154,8 @@ def write_cloze(page: Page, browsing: Browsing) -> None:
     browsing.expect_console_error("status of 422")
     press_button(page, "Preview")
     expect(page.locator("#blanks-error")).to_have_text(
-        "the text must hold each of {{1}}..{{1}} exactly once for its 1 blank(s); it holds {{1}}, {{2}}"
+        "The passage must hold {{1}} once, for its one blank row; it holds "
+        "{{1}}, {{2}}. Add or remove blank rows, or mend it."
     )
     expect(page.locator("section.preview")).to_have_count(0)
     expect(label(page, "Blank 1: accepted answers, one per line (a typed blank)")).to_have_value("Pacific")
