@@ -202,6 +202,20 @@ def test_a_load_says_the_checkers_warnings_and_loads_unless_strict(runner, tmp_p
     assert "9 questions: 9 added" in result.output
 
 
+def test_a_file_that_cannot_be_read_is_named_before_what_follows_from_it(runner, tmp_path):
+    """extra.yaml cites the source and facts main.yaml defines: its errors come from main's."""
+    write_bank(tmp_path / "banks" / "main.yaml", bank(questions=8))
+    extra = {"source": "src", "questions": [question("x1", "short_answer", ["f1"])]}
+    write_bank(tmp_path / "banks" / "extra.yaml", extra)
+    main = tmp_path / "banks" / "main.yaml"
+    main.write_text(main.read_text() + "    time_limit: [\n")
+    result = runner.invoke(args=["check", str(tmp_path / "banks")])
+    assert result.exit_code == 1
+    problems = [line for line in result.output.splitlines() if ": " in line and "banks/" in line]
+    assert "main.yaml" in problems[0] and "not valid YAML" in problems[0], problems
+    assert any("extra.yaml" in line and "unknown source 'src'" in line for line in problems[1:])
+
+
 def test_invalid_bank_is_refused_with_the_checker_messages(runner, tmp_path, snapshot):
     good = write_bank(tmp_path / "good.yaml", bank(questions=8))
     load(runner, good)

@@ -130,7 +130,10 @@ def check_parsed(parsed_files: list[ParsedFile]) -> Bank:
         if bank_file is not None:
             bank.files.append(bank_file)
     _check_across(bank, {p.path: p for p in parsed_files}, ids)
-    bank.problems.sort(key=lambda p: (p.path, p.line, p.where, p.message))
+    # A file that could not be read comes first: the other files' unknown references to what it
+    # defines follow from it, and go once it is mended.
+    unread = {p.path for p in parsed_files if p.data is None and p.problems}
+    bank.problems.sort(key=lambda p: (p.path not in unread, p.path, p.line, p.where, p.message))
     return bank
 
 
