@@ -154,6 +154,17 @@ def test_a_source_split_over_two_files_retires_per_file(runner, tmp_path):
     assert "8 questions: 0 added, 0 changed, 8 unchanged, 0 retired" in result.output
     assert db.session.scalar(select(func.count()).where(Question.retired_at.is_(None))) == 10
 
+    # A question moved to the other file, as it was: said, not "nothing changed"
+    extra["questions"].append(main["questions"].pop())
+    write_bank(tmp_path / "banks" / "main.yaml", main)
+    write_bank(tmp_path / "banks" / "extra.yaml", extra)
+    result = load(runner, tmp_path / "banks")
+    assert "10 questions: 0 added, 0 changed, 10 unchanged, 0 retired (1 of them moved to another file)" in (
+        result.output
+    )
+    assert "nothing changed" not in result.output
+    assert db.session.scalar(select(Question.origin_file).where(Question.key == "q8")) == "extra.yaml"
+
 
 def test_a_bank_using_ids_another_source_holds_is_refused_and_changes_nothing(runner, tmp_path, snapshot):
     """Ids are shared by every source: a second bank reusing one would have taken the first

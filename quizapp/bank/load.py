@@ -63,6 +63,7 @@ class Counts:
     retired: int = 0
     restored: int = 0
     kept: int = 0  # edited in the browser, kept although the file differs
+    moved: int = 0  # unchanged, but now in another file of its source (counted in `unchanged` too)
     # The ids behind the counts (not `unchanged`), for pages that list what an import does.
     keys: dict[str, list[str]] = field(default_factory=dict, compare=False, repr=False)
 
@@ -82,6 +83,7 @@ class Counts:
             f"{self.unchanged} unchanged, {self.retired} retired"
         )
         text += f", {self.restored} restored" if self.restored else ""
+        text += f" ({self.moved} of them moved to another file)" if self.moved else ""
         return text + (f", {self.kept} kept from the browser" if self.kept else "")
 
 
@@ -97,7 +99,7 @@ class LoadReport:
     @property
     def changed_anything(self) -> bool:
         return any(
-            c.added or c.changed or c.retired or c.restored
+            c.added or c.changed or c.retired or c.restored or c.moved
             for c in (self.sources, self.topics, self.facts, self.questions, self.quizzes)
         )
 
@@ -435,6 +437,8 @@ def _load_versioned(
                 continue
         if old.content_hash == digest and old.retired_at is None:
             counts.unchanged += 1
+            if moved:
+                counts.note("moved", record.id)
             if moved or "web_edited_at" in place:
                 updates.append({"id": old.id, **place})
             continue
