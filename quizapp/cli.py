@@ -98,6 +98,8 @@ def load_command(paths: tuple[Path, ...], strict: bool, overwrite: bool) -> None
         click.echo(line)
     for conflict in report.conflicts:
         click.echo(conflict.line())
+    for note in report.notes:
+        click.echo(note)
     if not report.changed_anything and not report.conflicts:
         click.echo("nothing changed: the database already holds these banks")
 

@@ -162,6 +162,19 @@ def test_a_hand_picked_quiz_asks_its_questions_in_the_order_given(people):
     assert slot_prompts(student, attempt_id, 3) == [prompt_of("q5"), prompt_of("q1"), prompt_of("q3")]
 
 
+def test_a_load_that_retires_a_question_a_web_quiz_picked_says_so(people, runner, tmp_path):
+    build(people["teacher"], title="Picked", kind="questions", questions="q5 q1", order="fixed")
+    data = taking_bank()
+    data["questions"] = [q for q in data["questions"] if q["id"] != "q5"]  # q5 leaves the file
+    result = runner.invoke(args=["load", str(write_bank(tmp_path / "bank" / "bank.yaml", data))])
+    assert result.exit_code == 0, result.output
+    assert "1 retired" in result.output
+    assert (
+        "note: quiz 'picked' (made in the browser) picks 1 question this load retired (q5): "
+        "1 of its 2 are left"
+    ) in result.output
+
+
 # --- editing -------------------------------------------------------------------------------------
 
 

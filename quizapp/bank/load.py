@@ -95,6 +95,7 @@ class LoadReport:
     questions: Counts = field(default_factory=Counts)
     quizzes: Counts = field(default_factory=Counts)
     conflicts: list[Conflict] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # what the load did to records outside it
 
     @property
     def changed_anything(self) -> bool:
@@ -225,10 +226,33 @@ def _load(session: Session, bank: Bank, now: datetime | None, overwrite: bool) -
         row=quiz_row,
         version_row=lambda z: {"definition": z.model_dump(mode="json")},
     )
+    if retired := report.questions.keys.get("retired"):
+        loaded = {z.id for bf in bank.files for z in bf.quizzes}
+        report.notes = _quizzes_losing(session, set(retired), loaded)
     if report.changed_anything:
         new_state(session)
     session.flush()
     return report
+
+
+def _quizzes_losing(session: Session, retired: set[str], loaded: set[str]) -> list[str]:
+    """A line for each active quiz outside the load (made in the browser, or in a file not loaded)
+    whose hand-picked questions include some this load retired: it asks fewer now, and none asks
+    nothing. The checker only sees the quizzes of the files it is given."""
+    notes = []
+    for key, origin, selection in session.execute(
+        select(Quiz.key, Quiz.origin_file, Quiz.selection).where(Quiz.retired_at.is_(None))
+    ):
+        picked = (selection or {}).get("questions") or []
+        gone = [q for q in picked if q in retired]
+        if key in loaded or not gone:
+            continue
+        where = "made in the browser" if origin == WEB_ORIGIN else f"from {origin}"
+        notes.append(
+            f"note: quiz {key!r} ({where}) picks {counted(len(gone), 'question')} this load retired "
+            f"({', '.join(gone)}): {len(picked) - len(gone)} of its {len(picked)} are left"
+        )
+    return notes
 
 
 _NOUNS = {"facts": (Fact, "fact"), "questions": (Question, "question"), "quizzes": (Quiz, "quiz")}
