@@ -81,14 +81,17 @@ def _taker_id() -> int:
     return user_id
 
 
-def _attempt_or_404(attempt_id: int, with_facts: bool = False, close_overdue: bool = True) -> Attempt:
-    attempt = svc.attempt_of(db.session, attempt_id, _taker_id(), with_facts=with_facts)
+def _attempt_or_404(
+    attempt_id: int, with_facts: bool = False, close_overdue: bool = True, with_versions: bool = False
+) -> Attempt:
+    loads = {"with_facts": with_facts, "with_versions": with_versions}
+    attempt = svc.attempt_of(db.session, attempt_id, _taker_id(), **loads)
     if attempt is None:
         abort(404)
     if close_overdue and svc.overdue(attempt, utcnow()):
         _close_at_deadline(attempt)
         flash("Time is up: the answers you saved before the deadline were submitted.", "error")
-        attempt = svc.attempt_of(db.session, attempt_id, _taker_id(), with_facts=with_facts)
+        attempt = svc.attempt_of(db.session, attempt_id, _taker_id(), **loads)
     return attempt
 
 
@@ -315,7 +318,7 @@ def _facts(version: QuestionVersion) -> list[tuple[str, str, str]]:
 
 @bp.get("/attempts/<int:attempt_id>/summary")
 def summary(attempt_id: int) -> Response | str:
-    attempt = _attempt_or_404(attempt_id)
+    attempt = _attempt_or_404(attempt_id, with_versions=True)
     if attempt.state != "open":
         return redirect(url_for("quiz.review", attempt_id=attempt.id))
     return render_template("quiz/summary.html", attempt=attempt, form=ButtonForm())

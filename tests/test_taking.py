@@ -879,7 +879,8 @@ def test_exam_saves_as_you_go_and_shows_nothing_until_submitted(browser, loaded)
     rows = re.findall(r"<tr>\s*<th scope=\"row\">.*?</tr>", summary.html, re.S)
     assert len(rows) == 8
     statuses = [visible_text(row) for row in rows]
-    assert statuses[3] == "Question 4 Not yet answered Flagged"
+    # each row names its question by its prompt too, so a flagged one can be told apart
+    assert statuses[3] == "Question 4 Prompt of q4 (3)? Not yet answered Flagged"
     assert all(s.endswith("Answer saved") for i, s in enumerate(statuses) if i != 3)
     assert "7 answered, 1 not answered, 1 flagged." in summary.text
     assert "feedback" not in summary.html and "Because of" not in summary.text

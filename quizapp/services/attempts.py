@@ -368,19 +368,27 @@ def start_questions(
 
 
 def attempt_of(
-    session: Session, attempt_id: int, user_id: int | None, *, with_facts: bool = False
+    session: Session,
+    attempt_id: int,
+    user_id: int | None,
+    *,
+    with_facts: bool = False,
+    with_versions: bool = False,
 ) -> Attempt | None:
     """The attempt if it belongs to `user_id`; None otherwise (the caller answers 404).
 
     Its slots are loaded with it, not their question versions: a question page shows one
-    (loaded when used). `with_facts` loads every slot's version, its facts and their sources
-    (for the review and for practising what was missed), in two more queries, not some per slot.
+    (loaded when used). `with_versions` loads every slot's version in the same query (the
+    summary shows their prompts); `with_facts` their facts and sources too (for the review and
+    for practising what was missed), in two more queries, not some per slot.
     """
     if user_id is None:
         return None
     slots = selectinload(Attempt.slots)
     if with_facts:
         slots = slots.joinedload(Slot.version).selectinload(QuestionVersion.facts).joinedload(Fact.source)
+    elif with_versions:
+        slots = slots.joinedload(Slot.version)
     return session.scalar(
         select(Attempt).where(Attempt.id == attempt_id, Attempt.user_id == user_id).options(slots)
     )
