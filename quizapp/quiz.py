@@ -309,8 +309,13 @@ def _feedback_view(
     }
 
 
-def _facts(version: QuestionVersion) -> list[tuple[str, str, str]]:
-    return [(f.statement, f.source.title, f.source.section_title(f.section)) for f in version.facts]
+def _facts(version: QuestionVersion, then: dict[int, tuple[str, str]]) -> list[tuple[str, str, str]]:
+    """(statement, source, section title) of the facts a version tests, as `then` has them."""
+    shown = []
+    for fact in version.facts:
+        statement, section = then.get(fact.id, (fact.statement, fact.section))
+        shown.append((statement, fact.source.title, fact.source.section_title(section)))
+    return shown
 
 
 # --- summary, finishing, review ----------------------------------------------------------------------
@@ -363,10 +368,13 @@ def review(attempt_id: int) -> Response | str:
         return redirect(url_for("quiz.question", attempt_id=attempt.id, position=attempt.position))
     hidden = _hidden_note(attempt)
     held = held_back(db.session, utcnow()).ids  # held back by another quiz: hidden here too
+    fact_ids = {fact.id for slot in attempt.slots for fact in slot.version.facts}
+    then = pages.facts_as_of(db.session, fact_ids, attempt.finished_at or utcnow())
     items = []
     for slot in attempt.slots:
         note = hidden or (HELD_NOTE if slot.version.question_id in held else None)
-        items.append((slot, _feedback_view(slot, slot.version, [] if note else _facts(slot.version), note)))
+        facts = [] if note else _facts(slot.version, then)
+        items.append((slot, _feedback_view(slot, slot.version, facts, note)))
     return render_template(
         "quiz/review.html",
         attempt=attempt,

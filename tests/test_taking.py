@@ -22,7 +22,7 @@ from quizapp import grading
 from quizapp.bank.load import new_state
 from quizapp.config import resource_dir
 from quizapp.extensions import db
-from quizapp.models import Answer, Attempt, Fact, Question, Quiz, Slot, User, utcnow
+from quizapp.models import Answer, Attempt, Fact, FactVersion, Question, Quiz, Slot, User, utcnow
 from quizapp.review_models import ReviewCard
 from quizapp.services.attempts import AccountNeeded, as_utc, start_quiz
 
@@ -1305,3 +1305,25 @@ def test_a_guest_is_told_their_work_is_kept_in_this_browser_only(browser, loaded
     home = browser.get("/")
     assert "You are working as a guest: what you do is kept for this browser only." in home.text
     assert 'href="/register"' in home.html
+
+
+def test_a_review_shows_the_facts_as_they_read_when_the_attempt_was_taken(browser, runner, tmp_path):
+    """Questions are pinned to the version asked; the facts beside them are shown as they were then,
+    not as a later correction of the bank words them."""
+    path = write_bank(tmp_path / "bank.yaml", taking_bank())
+    load(runner, path)
+    attempt_id, _ = browser.start("practice")
+    browser.submit(browser.get(f"/attempts/{attempt_id}/finish"), f"/attempts/{attempt_id}/finish")
+    data = taking_bank()
+    data["facts"][0]["statement"] = "Statement of f1, worded anew."
+    # minutes apart, as they would be: the first load, then the attempt, then the new wording
+    for version in db.session.scalars(select(FactVersion)):
+        version.created_at = as_utc(version.created_at) - timedelta(minutes=5)
+    the_attempt(attempt_id).finished_at = as_utc(the_attempt(attempt_id).finished_at) - timedelta(minutes=2)
+    db.session.commit()
+    load(runner, write_bank(path, data))
+    review = browser.get(f"/attempts/{attempt_id}/review").text
+    assert "Statement of f1." in review and "worded anew" not in review
+    later_id, _ = browser.start("practice")  # a new attempt, after the change, shows the new wording
+    browser.submit(browser.get(f"/attempts/{later_id}/finish"), f"/attempts/{later_id}/finish")
+    assert "Statement of f1, worded anew." in browser.get(f"/attempts/{later_id}/review").text

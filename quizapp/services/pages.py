@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import threading
 from collections import OrderedDict
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -19,7 +20,7 @@ from sqlalchemy import Text, bindparam, cast, func, select
 from sqlalchemy.orm import Session
 
 from ..database import reads
-from ..models import Attempt, Fact, QuestionVersion, Quiz, Slot, Source, question_version_facts
+from ..models import Attempt, Fact, FactVersion, QuestionVersion, Quiz, Slot, Source, question_version_facts
 
 VERSIONS_KEPT = 4096
 
@@ -197,3 +198,18 @@ def facts_of(session: Session, version_id: int) -> list[tuple[str, str, str]]:
         .order_by(Fact.id)
     )
     return [(statement, source.title, source.section_title(section)) for statement, section, source in rows]
+
+
+def facts_as_of(session: Session, fact_ids: Collection[int], moment: datetime) -> dict[int, tuple[str, str]]:
+    """(statement, section) of each fact as its latest version at `moment` read, by fact id, in one
+    query: an attempt's review shows the facts as they were when it was taken, as it shows the
+    question versions it was asked (a fact corrected since would sit beside an answer marked by
+    the old wording). Facts without a version that old are left out (shown as they are now)."""
+    if not fact_ids:
+        return {}
+    rows = session.execute(
+        select(FactVersion.fact_id, FactVersion.number, FactVersion.statement, FactVersion.section)
+        .where(FactVersion.fact_id.in_(fact_ids), FactVersion.created_at <= moment)
+        .order_by(FactVersion.fact_id, FactVersion.number)
+    )
+    return {fact_id: (statement, section) for fact_id, _, statement, section in rows}  # the last wins
