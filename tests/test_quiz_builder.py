@@ -269,6 +269,8 @@ def test_bad_input_is_refused_with_the_checkers_message_beside_the_field(people)
     assert "YYYY-MM-DD HH:MM" in error_beside(page, "opens_at")
     values = page.form("/teach/quizzes").values()
     assert (values["count"], values["time_limit"], values["opens_at"]) == ("lots", "20", "next monday")
+    page = Page(build(teacher, title="Digits", count="\u0663"))  # an Arabic-Indic 3 is no number here
+    assert error_beside(page, "count") == "expected a whole number, got text ('\u0663')"
 
     page = Page(build(teacher, title="Picked", kind="questions", questions="q1\nnope\nq1"))
     assert page.status == 422

@@ -101,7 +101,7 @@ class QuizForm(FlaskForm):
         for name in ("count", "time_limit", "attempts"):
             typed = (getattr(self, name).data or "").strip()
             if typed:
-                data[name] = int(typed) if re.fullmatch(r"-?\d{1,9}", typed) else typed
+                data[name] = int(typed) if re.fullmatch(r"-?[0-9]{1,9}", typed) else typed
         for name in ("opens_at", "closes_at"):
             typed = (getattr(self, name).data or "").strip()
             if typed:
