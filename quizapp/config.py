@@ -39,12 +39,12 @@ def _integer(name: str, default: int, least: int) -> int:
 
 def _flag(name: str) -> bool | None:
     text = os.environ.get(name)
-    if text is None:
+    value = (text or "").strip().lower()
+    if not value:  # unset, or set to nothing: the default stands
         return None
-    value = text.strip().lower()
     if value in ("1", "true", "yes", "on"):
         return True
-    if value in ("0", "false", "no", "off", ""):
+    if value in ("0", "false", "no", "off"):
         return False
     raise ConfigError(f"{name} must be true or false (1/0, yes/no, on/off), not {text!r}")
 
@@ -54,9 +54,11 @@ def _rate_limit(name: str, default: str) -> str:
 
     text = os.environ.get(name) or default
     try:
-        parse_many(text)
+        limits = parse_many(text)
     except ValueError:
         raise ConfigError(f"{name} must be a rate limit such as {default!r}, not {text!r}") from None
+    if any(limit.amount < 1 for limit in limits):  # 0 would refuse every sign-in, right or wrong
+        raise ConfigError(f"{name} must allow at least 1 attempt, not {text!r}")
     return text
 
 

@@ -38,17 +38,33 @@ def _not_kept(response: Response) -> Response:
 # --- starting --------------------------------------------------------------------------------
 
 
+@bp.get("/quizzes/<key>/start")
+def confirm_start(key: str) -> Response | str:
+    """ "Start now?" for a quiz with a time limit: a page of its own (GET, so that Back from the
+    first question comes here, not to a form to post again). Otherwise back to the quizzes."""
+    timed = svc.time_limit_to_confirm(db.session, current_user_id(), key, utcnow())
+    if timed is None:
+        return redirect(url_for("home.index"))
+    title, minutes = timed
+    return render_template("quiz/start_timed.html", key=key, title=title, minutes=minutes, form=ButtonForm())
+
+
 @bp.post("/quizzes/<key>/start")
-def start(key: str) -> Response | str:
+def start(key: str) -> Response:
     if not ButtonForm().validate_on_submit():
         abort(400)
     if current_user_id() is None and svc.limits_attempts(db.session, key):  # no guest is made for it
         return _sign_in_to_start()
-    if request.form.get("confirmed") != "yes":  # a time limit starts running at once: ask first
-        timed = svc.time_limit_to_confirm(db.session, current_user_id(), key, utcnow())
-        if timed is not None:
-            title, minutes = timed
-            return render_template("quiz/start_timed.html", key=key, title=title, minutes=minutes)
+    now = utcnow()
+    unfinished = svc.unfinished_attempt(db.session, current_user_id(), key)
+    if unfinished is not None and svc.overdue(unfinished, now):  # Continue on one that ran out
+        _close_at_deadline(unfinished)
+        flash("Time is up: the answers you saved before the deadline were submitted.", "error")
+        return redirect(url_for("quiz.review", attempt_id=unfinished.id))
+    if request.form.get("confirmed") != "yes" and svc.time_limit_to_confirm(
+        db.session, current_user_id(), key, now
+    ):  # a time limit starts running at once: ask first
+        return redirect(url_for("quiz.confirm_start", key=key), code=303)
     try:
         attempt = svc.start_quiz(db.session, ensure_taker(), key)  # a guest's open attempt resumes
     except LookupError:

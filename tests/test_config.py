@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import re
 import stat
+import subprocess
+import sys
 
 import pytest
 from click.testing import CliRunner
@@ -14,6 +17,7 @@ from quizapp.config import Config, ConfigError, resource_dir
 
 UNCHECKED_BEFORE = (
     "QUIZAPP_SIGN_IN_LIMIT_ACCOUNT",
+    "QUIZAPP_SIGN_IN_LIMIT_ADDRESS",
     "QUIZAPP_REVIEW_SIZE",
     "QUIZAPP_PROXY_HOPS",
     "QUIZAPP_IMPORT_MAX_BYTES",
@@ -64,6 +68,7 @@ def test_production_requires_a_secret_key(tmp_path, monkeypatch):
         ("QUIZAPP_PROXY_HOPS", "abc", "QUIZAPP_PROXY_HOPS must be a whole number, not 'abc'"),
         ("QUIZAPP_IMPORT_MAX_BYTES", "-5", "QUIZAPP_IMPORT_MAX_BYTES must be at least 1"),
         ("QUIZAPP_SECURE_COOKIES", "ture", "QUIZAPP_SECURE_COOKIES must be true or false"),
+        ("QUIZAPP_SIGN_IN_LIMIT_ADDRESS", "0/15 minutes", "must allow at least 1 attempt"),
     ],
 )
 def test_a_setting_that_cannot_be_used_is_refused_in_one_line(tmp_path, monkeypatch, name, value, message):
@@ -77,6 +82,22 @@ def test_a_setting_that_cannot_be_used_is_refused_in_one_line(tmp_path, monkeypa
     assert result.exit_code == 1
     [line] = result.output.strip().splitlines()  # no traceback
     assert line.startswith("Error: ") and message in line
+
+
+def test_an_empty_secure_cookies_setting_leaves_production_secure(tmp_path, monkeypatch):
+    monkeypatch.setenv("QUIZAPP_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", "a production key of some length")
+    monkeypatch.setenv("QUIZAPP_SECURE_COOKIES", "")
+    assert Config(tmp_path).SESSION_COOKIE_SECURE
+
+
+def test_gunicorn_started_with_a_bad_setting_says_it_in_one_line(tmp_path):
+    environment = {**os.environ, "QUIZAPP_ENV": "prod", "QUIZAPP_INSTANCE": str(tmp_path)}
+    result = subprocess.run(
+        [sys.executable, "-c", "import quizapp.wsgi"], env=environment, capture_output=True, text=True
+    )
+    assert result.returncode == 1
+    assert result.stderr.strip() == "quizapp: QUIZAPP_ENV must be development or production, not 'prod'"
 
 
 def test_production_refuses_a_short_secret_key(tmp_path, monkeypatch):

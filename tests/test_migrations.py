@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Iterator
 
 import pytest
 from flask_migrate import check, downgrade, upgrade
 from sqlalchemy import text
 
 from quizapp.extensions import db
+
+from .conftest import _postgres_database_url
 
 
 def test_models_and_migrations_agree(app):
@@ -36,11 +39,19 @@ def test_upgrade_keeps_existing_rows(app):
     db.session.rollback()
 
 
-def test_servers_started_together_upgrade_a_new_postgresql_database_in_turn(database_url, tmp_path):
+@pytest.fixture
+def new_postgresql_database() -> Iterator[str]:
+    """An empty database of its own on the PostgreSQL test server (the race is PostgreSQL's: on
+    SQLite one machine's writers wait for each other)."""
+    yield from _postgres_database_url(None)
+
+
+def test_servers_started_together_upgrade_a_new_postgresql_database_in_turn(
+    new_postgresql_database, tmp_path
+):
     """Each upgrades the schema at start; on PostgreSQL they take turns (the second one used to
     fail creating the revisions table the first was creating)."""
-    if not database_url.startswith("postgresql"):
-        pytest.skip("SQLite has one machine's writers, which wait for each other")
+    database_url = new_postgresql_database
     from quizapp import create_app
     from quizapp.cli import MIGRATION_LOCK_ID, upgrade_database
     from quizapp.config import TestConfig

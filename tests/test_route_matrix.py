@@ -90,7 +90,13 @@ ROUTES: dict[str, Route | tuple[Route, ...]] = {
     "quiz.start": (
         Route("/quizzes/{quiz}/start", post=everyone(302)),
         Route("/quizzes/no-such-quiz/start", post=everyone(404)),
-        Route("/quizzes/a%00b/start", get=everyone(400), post=everyone(400)),  # NUL: before the 405
+        Route("/quizzes/a%00b/start", post=everyone(400)),  # NUL: refused before anything
+    ),
+    # "Start now?" before a time limit starts; a quiz without one (or none at all) sends home
+    "quiz.confirm_start": (
+        Route("/quizzes/{quiz}/start", get=everyone(302)),
+        Route("/quizzes/no-such-quiz/start", get=everyone(302)),
+        Route("/quizzes/a%00b/start", get=everyone(400)),
     ),
     "quiz.question": (
         Route(

@@ -305,8 +305,8 @@ class Browser:
         attempt id and question 1."""
         home = self.get("/")
         response = self.submit(home, f"/quizzes/{quiz}/start")
-        if response.status_code == 200:  # "Start now?": the clock starts on the next press
-            response = self.submit(Page(response), f"/quizzes/{quiz}/start")
+        if location(response) == f"/quizzes/{quiz}/start":  # "Start now?": the clock starts on its press
+            response = self.submit(self.follow(response), f"/quizzes/{quiz}/start")
         page = self.follow(response)
         match = re.fullmatch(r"/attempts/(\d+)/1", location(response))
         assert match, location(response)
@@ -980,8 +980,8 @@ def test_resume_lands_where_the_taker_left_off(browser, loaded, client):
 def test_a_time_limit_is_agreed_to_before_its_clock_starts(browser, loaded):
     """As Moodle asks: pressing Start on a timed quiz to see what it is must not start its clock."""
     asked = browser.submit(browser.get("/"), "/quizzes/timed/start")
-    assert asked.status_code == 200
-    page = Page(asked)
+    assert (asked.status_code, location(asked)) == (303, "/quizzes/timed/start")  # Back comes to a page
+    page = browser.follow(asked)
     assert "Start “Timed exam” now?" in page.text and "a time limit of 10 minutes" in page.text
     assert db.session.scalar(select(func.count()).select_from(Attempt)) == 0  # no clock running
     assert 'href="/"' in page.html  # a way back that starts nothing
@@ -992,6 +992,20 @@ def test_a_time_limit_is_agreed_to_before_its_clock_starts(browser, loaded):
     assert location(again) == f"/attempts/{attempt_id}/1"
     # a quiz without a time limit starts at once
     assert location(browser.submit(browser.get("/"), "/quizzes/exam/start")).startswith("/attempts/")
+    # Continue on an attempt whose time ran out: closed at its deadline, and its review shown
+    set_deadline(attempt_id, -120)
+    ran_out = browser.submit(browser.get("/"), "/quizzes/timed/start")
+    assert location(ran_out) == f"/attempts/{attempt_id}/review"
+    assert the_attempt(attempt_id).state == "finished"
+    assert "Time is up" in browser.follow(ran_out).text
+    # a timed quiz that cannot start now is refused at the first press, not after "Start now"
+    stale = browser.get("/")  # a page shown before the quiz closed
+    closed = update(Quiz).where(Quiz.key == "timed").values(closes_at=utcnow() - timedelta(hours=1))
+    db.session.execute(closed)
+    db.session.commit()
+    refused = browser.submit(stale, "/quizzes/timed/start")
+    assert location(refused) == "/"
+    assert "it cannot be started now" in browser.follow(refused).text
 
 
 def test_timed_exam_shows_its_deadline_and_refuses_saving_after_it(browser, loaded):

@@ -48,25 +48,35 @@ def limits_attempts(session: Session, quiz_key: str) -> bool:
     )
 
 
+def unfinished_attempt(session: Session, user_id: int | None, quiz_key: str) -> Attempt | None:
+    """The user's latest unfinished attempt at the quiz (overdue or not), if any."""
+    if user_id is None:
+        return None
+    return session.scalar(
+        select(Attempt)
+        .join(Quiz, Quiz.id == Attempt.quiz_id)
+        .where(Attempt.user_id == user_id, Quiz.key == quiz_key, Attempt.state == "open")
+        .order_by(Attempt.id.desc())
+        .limit(1)
+    )
+
+
 def time_limit_to_confirm(
     session: Session, user_id: int | None, quiz_key: str, now: datetime
 ) -> tuple[str, int] | None:
-    """The title and time limit (minutes) a taker should agree to before Start begins the clock:
-    the active quiz's, unless the taker has an unfinished attempt at it to resume (None: start)."""
-    row = session.execute(
-        select(Quiz.id, Quiz.title, Quiz.time_limit).where(Quiz.key == quiz_key, Quiz.retired_at.is_(None))
-    ).first()
-    if row is None or not row.time_limit:
+    """The title and time limit (minutes) a taker should agree to before Start begins the clock;
+    None when Start begins nothing new (an unfinished attempt resumes) or will be refused (the quiz
+    is retired, not open, or its attempts are used): `start_quiz` then says why at once."""
+    quiz = session.scalar(select(Quiz).where(Quiz.key == quiz_key, Quiz.retired_at.is_(None)))
+    if quiz is None or not quiz.time_limit or not_open_reason(quiz.opens_at, quiz.closes_at, now):
         return None
     if user_id is not None:
-        unfinished = session.scalars(
-            select(Attempt).where(
-                Attempt.user_id == user_id, Attempt.quiz_id == row.id, Attempt.state == "open"
-            )
-        ).all()
-        if any(not overdue(attempt, now) for attempt in unfinished):
+        unfinished = unfinished_attempt(session, user_id, quiz_key)
+        if unfinished is not None and not overdue(unfinished, now):
             return None
-    return row.title, row.time_limit
+        if quiz.attempts_allowed and attempts_used(session, user_id, quiz.id) >= quiz.attempts_allowed:
+            return None
+    return quiz.title, quiz.time_limit
 
 
 class StalePage(AttemptError):
