@@ -33,6 +33,12 @@ class CheckboxGroupField(SelectMultipleField):
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()
 
+    def pre_validate(self, form: Any) -> None:
+        """As a radio group or a select says it (WTForms' own message repeats what was posted)."""
+        offered = {str(value) for value, *_ in self.iter_choices()}
+        if any(str(value) not in offered for value in self.data or []):
+            raise ValidationError("Not a valid choice.")
+
 
 class AnswerForm(FlaskForm):
     """Common fields: the page's sequence number and the flag (the page's buttons post `go`)."""

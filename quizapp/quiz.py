@@ -64,6 +64,8 @@ def start(key: str) -> Response:
     if request.form.get("confirmed") != "yes" and svc.time_limit_to_confirm(
         db.session, current_user_id(), key, now
     ):  # a time limit starts running at once: ask first
+        ensure_taker()  # as a guest already: a double-clicked "Start now" then resumes, not starts twice
+        db.session.commit()
         return redirect(url_for("quiz.confirm_start", key=key), code=303)
     try:
         attempt = svc.start_quiz(db.session, ensure_taker(), key)  # a guest's open attempt resumes

@@ -984,9 +984,12 @@ def test_a_time_limit_is_agreed_to_before_its_clock_starts(browser, loaded):
     page = browser.follow(asked)
     assert "Start “Timed exam” now?" in page.text and "a time limit of 10 minutes" in page.text
     assert db.session.scalar(select(func.count()).select_from(Attempt)) == 0  # no clock running
+    assert db.session.scalar(select(func.count()).select_from(User)) == 1  # but a guest already
     assert 'href="/"' in page.html  # a way back that starts nothing
     started = browser.submit(page, "/quizzes/timed/start")
     attempt_id = int(re.fullmatch(r"/attempts/(\d+)/1", location(started)).group(1))
+    twice = browser.submit(page, "/quizzes/timed/start")  # "Start now" pressed twice: one attempt
+    assert location(twice) == f"/attempts/{attempt_id}/1"
     # Start again, with the attempt unfinished: it resumes at once (its clock runs already)
     again = browser.submit(browser.get("/"), "/quizzes/timed/start")
     assert location(again) == f"/attempts/{attempt_id}/1"
