@@ -106,6 +106,16 @@ def attempts(session: Session, user_id: int, chunk: int = CHUNK) -> Iterator[lis
         ]
 
 
+# What an answer row shows of its question: id, version number, prompt, and what reads the response.
+_QUESTION = (
+    Question.key,
+    QuestionVersion.number,
+    QuestionVersion.prompt,
+    QuestionVersion.type,
+    QuestionVersion.data,
+)
+
+
 def answers(session: Session, user_id: int, chunk: int = CHUNK) -> Iterator[list[dict[str, Any]]]:
     """Answers by attempt: a chunk of the user's attempts at a time, through the indexed attempt_id.
 
@@ -124,60 +134,29 @@ def answers(session: Session, user_id: int, chunk: int = CHUNK) -> Iterator[list
         if not ids:
             return
         last = ids[-1]
-        rows = session.execute(
-            select(
-                Answer,
-                Question.key,
-                QuestionVersion.number,
-                QuestionVersion.prompt,
-                QuestionVersion.type,
-                QuestionVersion.data,
-                Attempt.state,
-                Attempt.mode,
-                Quiz.feedback,
-            )
-            .join(QuestionVersion, QuestionVersion.id == Answer.question_version_id)
-            .join(Question, Question.id == QuestionVersion.question_id)
-            .join(Attempt, Attempt.id == Answer.attempt_id)
-            .outerjoin(Quiz, Quiz.id == Attempt.quiz_id)
-            .where(Answer.attempt_id.in_(ids))
-            .order_by(Answer.attempt_id, Answer.id)
-        ).all()
         graded = [
-            {
-                "answer_id": answer.id,
-                "attempt_id": answer.attempt_id,
-                "question": key,
-                "question_version": number,
-                "prompt": prompt,
-                "answered_at": _time(answer.answered_at),
-                "fraction": answer.fraction if _verdict_shown(state, mode, feedback) else None,
-                "answer": "\n".join(describe_response(qtype, data, answer.response)),
-                "graded": True,
-            }
-            for answer, key, number, prompt, qtype, data, state, mode, feedback in rows
+            _answer(
+                answer.attempt_id,
+                question,
+                answer.response,
+                answer.answered_at,
+                answer.id,
+                answer.fraction if _verdict_shown(state, mode, feedback) else None,
+            )
+            for answer, *question, state, mode, feedback in session.execute(
+                select(Answer, *_QUESTION, Attempt.state, Attempt.mode, Quiz.feedback)
+                .join(QuestionVersion, QuestionVersion.id == Answer.question_version_id)
+                .join(Question, Question.id == QuestionVersion.question_id)
+                .join(Attempt, Attempt.id == Answer.attempt_id)
+                .outerjoin(Quiz, Quiz.id == Attempt.quiz_id)
+                .where(Answer.attempt_id.in_(ids))
+                .order_by(Answer.attempt_id, Answer.id)
+            )
         ]
         saved = [
-            {
-                "answer_id": None,
-                "attempt_id": slot.attempt_id,
-                "question": key,
-                "question_version": number,
-                "prompt": prompt,
-                "answered_at": _time(slot.saved_at),
-                "fraction": None,
-                "answer": "\n".join(describe_response(qtype, data, slot.response)),
-                "graded": False,
-            }
-            for slot, key, number, prompt, qtype, data in session.execute(
-                select(
-                    Slot,
-                    Question.key,
-                    QuestionVersion.number,
-                    QuestionVersion.prompt,
-                    QuestionVersion.type,
-                    QuestionVersion.data,
-                )
+            _answer(slot.attempt_id, question, slot.response, slot.saved_at)
+            for slot, *question in session.execute(
+                select(Slot, *_QUESTION)
                 .join(QuestionVersion, QuestionVersion.id == Slot.question_version_id)
                 .join(Question, Question.id == QuestionVersion.question_id)
                 .where(Slot.attempt_id.in_(ids), HAS_RESPONSE, Slot.fraction.is_(None))
@@ -186,6 +165,29 @@ def answers(session: Session, user_id: int, chunk: int = CHUNK) -> Iterator[list
         ]
         if graded or saved:
             yield sorted(graded + saved, key=lambda row: row["attempt_id"])  # stable: graded first
+
+
+def _answer(
+    attempt_id: int,
+    question: list[Any],
+    response: dict[str, Any] | None,
+    at: datetime | None,
+    answer_id: int | None = None,
+    fraction: float | None = None,
+) -> dict[str, Any]:
+    """One row of the answers export; without `answer_id`, an answer saved and not graded yet."""
+    key, number, prompt, qtype, data = question
+    return {
+        "answer_id": answer_id,
+        "attempt_id": attempt_id,
+        "question": key,
+        "question_version": number,
+        "prompt": prompt,
+        "answered_at": _time(at),
+        "fraction": fraction,
+        "answer": "\n".join(describe_response(qtype, data, response)),
+        "graded": answer_id is not None,
+    }
 
 
 def reviews(session: Session, user_id: int, chunk: int = CHUNK) -> Iterator[list[dict[str, Any]]]:
