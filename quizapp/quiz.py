@@ -37,11 +37,13 @@ def _not_kept(response: Response) -> Response:
 
 # --- starting --------------------------------------------------------------------------------
 
+TIME_UP = "Time is up: the answers you saved before the deadline were submitted."
+
 
 @bp.get("/quizzes/<key>/start")
 def confirm_start(key: str) -> Response | str:
-    """ "Start now?" for a quiz with a time limit: a page of its own (GET, so that Back from the
-    first question comes here, not to a form to post again). Otherwise back to the quizzes."""
+    """The "Start now?" page of a quiz with a time limit: a page of its own (GET, so that Back from
+    the first question comes here, not to a form to post again). Otherwise back to the quizzes."""
     timed = svc.time_limit_to_confirm(db.session, current_user_id(), key, utcnow())
     if timed is None:
         return redirect(url_for("home.index"))
@@ -59,7 +61,7 @@ def start(key: str) -> Response:
     unfinished = svc.unfinished_attempt(db.session, current_user_id(), key)
     if unfinished is not None and svc.overdue(unfinished, now):  # Continue on one that ran out
         _close_at_deadline(unfinished)
-        flash("Time is up: the answers you saved before the deadline were submitted.", "error")
+        flash(TIME_UP, "error")
         return redirect(url_for("quiz.review", attempt_id=unfinished.id))
     if request.form.get("confirmed") != "yes" and svc.time_limit_to_confirm(
         db.session, current_user_id(), key, now
@@ -108,7 +110,7 @@ def _attempt_or_404(
         abort(404)
     if close_overdue and svc.overdue(attempt, utcnow()):
         _close_at_deadline(attempt)
-        flash("Time is up: the answers you saved before the deadline were submitted.", "error")
+        flash(TIME_UP, "error")
         attempt = svc.attempt_of(db.session, attempt_id, _taker_id(), **loads)
     return attempt
 
@@ -138,7 +140,7 @@ def question(attempt_id: int, position: int) -> Response | str | tuple[str, int]
     if request.method == "GET":
         if svc.overdue(page.attempt, utcnow()):
             _close_at_deadline(page.attempt)
-            flash("Time is up: the answers you saved before the deadline were submitted.", "error")
+            flash(TIME_UP, "error")
             return redirect(url_for("quiz.review", attempt_id=attempt_id))
         return _show(page)
     # A save after the deadline must be refused (409 in _save), not silently redirected to the review.

@@ -237,8 +237,8 @@ def _load(session: Session, bank: Bank, now: datetime | None, overwrite: bool) -
 
 def _quizzes_losing(session: Session, retired: set[str], loaded: set[str]) -> list[str]:
     """A line for each active quiz outside the load (made in the browser, or in a file not loaded)
-    whose hand-picked questions include some this load retired: it asks fewer now, and none asks
-    nothing. The checker only sees the quizzes of the files it is given."""
+    whose hand-picked questions include some this load retired: it asks fewer now, perhaps none.
+    The checker sees only the quizzes of the files it is given."""
     notes = []
     for key, origin, selection in session.execute(
         select(Quiz.key, Quiz.origin_file, Quiz.selection).where(Quiz.retired_at.is_(None))
