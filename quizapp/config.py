@@ -8,6 +8,8 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
+from limits import parse_many
+
 from .database import engine_options, normalise_url
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -50,8 +52,6 @@ def _flag(name: str) -> bool | None:
 
 
 def _rate_limit(name: str, default: str) -> str:
-    from limits import parse_many
-
     text = os.environ.get(name) or default
     try:
         limits = parse_many(text)

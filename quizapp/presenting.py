@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from markupsafe import Markup
 
 from .bank.schema import PLACEHOLDER
 from .models import utcnow
+from .services.attempts import as_utc
 from .wording import counted
 
 _UTC_TIME = Markup('<time datetime="{}" data-local>{}</time>')
@@ -23,8 +24,7 @@ def utc_time(moment: datetime, text_format: str) -> Markup:
 def time_left(deadline: datetime) -> str:
     """What is left until `deadline` (in UTC) as the page is made, for pages read without scripts
     (static/timer.js counts down in its place). A template global."""
-    aware = deadline if deadline.tzinfo else deadline.replace(tzinfo=UTC)  # SQLite's are naive, in UTC
-    seconds = (aware - utcnow()).total_seconds()
+    seconds = (as_utc(deadline) - utcnow()).total_seconds()
     if seconds < 60:
         return "Less than a minute left when this page was loaded."
     return f"About {counted(round(seconds / 60), 'minute')} left when this page was loaded."

@@ -58,11 +58,6 @@ def _uses(word: str) -> int:
     return english.get(word.casefold(), 0) or english.get(_american(word), 0)
 
 
-def is_english_word(word: str) -> bool:
-    """Whether `word` (any case, British or American spelling) is an English word or name."""
-    return _uses(word) > 0
-
-
 def says_another_word(typed: str, meant: str) -> bool:
     """Whether `typed` is another English word than `meant` (itself a word), and no much rarer one:
     a different word, not a slip. One word spelt two ways, or its singular and plural, are one."""

@@ -4,6 +4,7 @@ answer, never a 500, on the quiz page and in the teacher's preview (which does n
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 import pytest
 
@@ -32,25 +33,29 @@ def _post(browser: Browser, attempt_id: int, position: int, fields: dict[str, st
     return browser.submit(page, "/attempts/", fields, go="next")
 
 
+def _tampered(taker: Browser, qid: str, values: list[str]) -> Iterator[tuple[int, str, object]]:
+    """In a new practice attempt, each value posted in the question's tampered field (its other
+    fields answered): the attempt's id, the value and the response."""
+    name, others = TAMPERED[qid]
+    attempt_id, _ = taker.start("practice")
+    for value in values:
+        yield attempt_id, value, _post(taker, attempt_id, int(qid[1:]), {**others, name: value})
+
+
 @pytest.mark.parametrize("qid", list(TAMPERED))
 def test_a_choice_not_offered_is_refused_beside_its_field(taker, loaded, qid):  # noqa: F811
-    name, others = TAMPERED[qid]
-    position = int(qid[1:])
-    attempt_id, _ = taker.start("practice")
-    for value in NOT_OFFERED:
-        response = _post(taker, attempt_id, position, {**others, name: value})
+    name, position = TAMPERED[qid][0], int(qid[1:])
+    posted = list(_tampered(taker, qid, NOT_OFFERED))
+    for _, value, response in posted:
         assert response.status_code == 422, (qid, value)
         assert re.search(rf'id="{name}-error">Not a valid choice\.', Page(response).html), (qid, value)
-    assert slot_of(attempt_id, position).response is None
+    assert slot_of(posted[0][0], position).response is None
 
 
 @pytest.mark.parametrize("qid", list(TAMPERED))
 def test_a_choice_of_only_spaces_is_no_choice(taker, loaded, qid):  # noqa: F811
-    name, others = TAMPERED[qid]
     position = int(qid[1:])
-    attempt_id, _ = taker.start("practice")
-    for value in BLANKS:
-        response = _post(taker, attempt_id, position, {**others, name: value})
+    for attempt_id, value, response in _tampered(taker, qid, BLANKS):
         if TYPES[qid] == "ordering":  # the other items have positions: this one must have one too
             assert response.status_code == 422, repr(value)
             assert "Give every item a position." in Page(response).text

@@ -68,15 +68,34 @@ def time_limit_to_confirm(
     None when Start begins nothing new (an unfinished attempt resumes) or will be refused (the quiz
     is retired, not open, or its attempts are used): `start_quiz` then says why at once."""
     quiz = session.scalar(select(Quiz).where(Quiz.key == quiz_key, Quiz.retired_at.is_(None)))
-    if quiz is None or not quiz.time_limit or not_open_reason(quiz.opens_at, quiz.closes_at, now):
+    if quiz is None or not quiz.time_limit:
         return None
-    if user_id is not None:
-        unfinished = unfinished_attempt(session, user_id, quiz_key)
-        if unfinished is not None and not overdue(unfinished, now):
-            return None
-        if quiz.attempts_allowed and attempts_used(session, user_id, quiz.id) >= quiz.attempts_allowed:
-            return None
+    unfinished = unfinished_attempt(session, user_id, quiz_key)
+    if unfinished is not None and not overdue(unfinished, now):
+        return None  # it resumes
+    if refused_start(session, quiz, user_id, now) is not None:
+        return None  # start_quiz says why
     return quiz.title, quiz.time_limit
+
+
+def refused_start(session: Session, quiz: Quiz, user_id: int | None, now: datetime) -> AttemptError | None:
+    """Why the user may not start a new attempt at the quiz now (it is not open; it counts attempts
+    and the user is a guest, or has used them all), as the error to raise; None if they may."""
+    closed = not_open_reason(quiz.opens_at, quiz.closes_at, now)
+    if closed:
+        return AttemptError(closed)
+    if not quiz.attempts_allowed or user_id is None:
+        return None
+    if session.scalar(select(User.is_guest).where(User.id == user_id)):
+        return AccountNeeded()
+    if attempts_used(session, user_id, quiz.id) >= quiz.attempts_allowed:
+        allowed = quiz.attempts_allowed
+        return AttemptError(
+            "You have used the one attempt allowed at this quiz."
+            if allowed == 1
+            else f"You have used all {allowed} attempts allowed at this quiz."
+        )
+    return None
 
 
 class StalePage(AttemptError):
@@ -267,26 +286,11 @@ def start_quiz(
     if quiz.retired_at is not None:  # after the page offering it was shown
         raise AttemptError("That quiz is not offered any more: a teacher has retired it. Choose another one.")
     hold_starts(session, user_id)
-    unfinished = session.scalar(
-        select(Attempt)
-        .where(Attempt.user_id == user_id, Attempt.quiz_id == quiz.id, Attempt.state == "open")
-        .order_by(Attempt.id.desc())
-        .limit(1)
-    )
+    unfinished = unfinished_attempt(session, user_id, quiz_key)
     if unfinished is not None and not overdue(unfinished, now):
         return unfinished
-    closed = not_open_reason(quiz.opens_at, quiz.closes_at, now)
-    if closed:
-        raise AttemptError(closed)
-    if quiz.attempts_allowed and session.scalar(select(User.is_guest).where(User.id == user_id)):
-        raise AccountNeeded()
-    if quiz.attempts_allowed and attempts_used(session, user_id, quiz.id) >= quiz.attempts_allowed:
-        allowed = quiz.attempts_allowed
-        raise AttemptError(
-            "You have used the one attempt allowed at this quiz."
-            if allowed == 1
-            else f"You have used all {allowed} attempts allowed at this quiz."
-        )
+    if (refused := refused_start(session, quiz, user_id, now)) is not None:
+        raise refused
     selection = Selection.model_validate(quiz.selection)
     pool = [  # in bank order; a quiz draws from its own source only
         q for q in active_questions(session) if q.source_id == quiz.source_id and selects(selection, q)
