@@ -126,6 +126,44 @@ class CookieSession(SecureCookieSession):
     signed_at: int | None = None
 
 
+def _unknown(value: object) -> bool:
+    return False
+
+
+def _is_text(value: object) -> bool:
+    return isinstance(value, str) and "\x00" not in value  # PostgreSQL refuses NUL in a parameter
+
+
+def _is_flash(value: object) -> bool:
+    return isinstance(value, (list, tuple)) and len(value) == 2 and all(_is_text(v) for v in value)
+
+
+# What this app and its libraries keep in the session (Flask-Login, Flask-WTF, flash messages),
+# and the shape each reads it in.
+_SESSION_SHAPES = {
+    "_user_id": _is_text,
+    "_id": _is_text,
+    "_fresh": lambda v: isinstance(v, bool),
+    "_remember": _is_text,
+    "_remember_seconds": lambda v: isinstance(v, (int, float)) and not isinstance(v, bool),
+    "_permanent": lambda v: isinstance(v, bool),
+    "csrf_token": _is_text,
+    "_flashes": lambda v: isinstance(v, list) and all(_is_flash(item) for item in v),
+}
+
+
+def well_formed(data: object) -> dict:
+    """The session's known keys that have the shape their readers expect; nothing else.
+
+    A cookie signed with this app's key can still hold other shapes: one written by an older
+    version, or by another app that shares the key and the cookie's name. Read as they are,
+    they were a 500 on every page (even the error page, which reads the session too).
+    """
+    if not isinstance(data, dict):
+        return {}
+    return {key: value for key, value in data.items() if _SESSION_SHAPES.get(key, _unknown)(value)}
+
+
 class CookieSessions(SecureCookieSessionInterface):
     """Flask's signed-cookie sessions, but an unchanged permanent session is signed again (its
     expiry pushed back) at most once per `REFRESH_AFTER`, not on every request: signing costs
@@ -146,7 +184,7 @@ class CookieSessions(SecureCookieSessionInterface):
             data, signed_at = serializer.loads(value, max_age=max_age, return_timestamp=True)
         except BadSignature:
             return self.session_class()
-        opened = self.session_class(data)
+        opened = self.session_class(well_formed(data))
         opened.signed_at = int(signed_at.timestamp())
         return opened
 
