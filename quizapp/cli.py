@@ -223,7 +223,19 @@ def _create_app() -> Flask:
 
 
 class _Commands(FlaskGroup):
-    """The commands, each ending in one line when the database cannot be reached or written."""
+    """The commands, each ending in one line when the database cannot be reached or written.
+
+    Flask-Limiter's `limiter` commands, which installed packages add to every Flask command line,
+    are left out: they need an extra we do not install, and sign-in limits lift by themselves.
+    """
+
+    HIDDEN = frozenset({"limiter"})
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return [name for name in super().list_commands(ctx) if name not in self.HIDDEN]
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        return None if name in self.HIDDEN else super().get_command(ctx, name)
 
     def invoke(self, ctx: click.Context) -> object:
         try:

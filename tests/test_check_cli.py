@@ -7,8 +7,10 @@ import subprocess
 import sys
 
 import pytest
+from click.testing import CliRunner
 
 from quizapp import create_app
+from quizapp.cli import main
 from quizapp.config import TestConfig
 
 from .factories import bank, question, write_bank
@@ -89,3 +91,13 @@ def test_console_script_and_flask_cli_run_the_same_command(tmp_path):
         result = subprocess.run(command, capture_output=True, text=True, cwd=tmp_path)
         assert result.returncode == 0, result.stderr
         assert "8 questions" in result.stdout and "0 errors" in result.stdout
+
+
+def test_the_command_list_holds_only_commands_that_run(tmp_path, monkeypatch):
+    """Flask-Limiter adds `limiter` to every Flask command line; it needs an extra not installed."""
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'cli.sqlite3'}")
+    listed = CliRunner().invoke(main, ["--help"])
+    assert listed.exit_code == 0 and "prune-guests" in listed.output
+    assert "limiter" not in listed.output
+    hidden = CliRunner().invoke(main, ["limiter", "clear"])
+    assert hidden.exit_code == 2 and "No such command 'limiter'" in hidden.output
