@@ -456,3 +456,27 @@ def test_rows_left_wholly_empty_are_not_part_of_the_question(app, teacher):
     assert page.status == 422
     assert "at most 500 characters" in error_beside(page, "options-3-text")
     assert page.form("/teach/questions/").value("options-1-text") == ""  # the empty row is still shown
+
+
+def autofocused(page: Page) -> list[str]:
+    return re.findall(r'<(?:input|textarea|select|button)\b[^>]*\bautofocus\b[^>]*\bid="([^"]+)"', page.html)
+
+
+def test_a_refused_save_puts_focus_on_the_first_field_with_a_message(teacher):
+    """Without scripts the page came back with focus at the top, dozens of Tabs from the message."""
+    cases = [
+        ("single_choice", {**FIELDS["single_choice"], "options-1-correct": "y"}, "options-0-text"),
+        ("cloze", {**FIELDS["cloze"], "text": "A {{1}} and a {{2}}."}, "blanks-0-answers"),
+        ("cloze", {**FIELDS["cloze"], "blanks-0-options": "Paris\nLyon"}, "blanks-0-answers"),
+        ("numeric", {"unit": "kg"}, "value"),
+        ("numeric", {"min": "9", "max": "3", "facts": []}, "max"),
+        ("ordering", {"items-0": "one", "items-1": "two", "items-2": ""}, "items-0"),
+        ("true_false", {**FIELDS["true_false"], "facts": []}, "facts-0"),
+        ("true_false", {**FIELDS["true_false"], "key": "q1"}, "key"),
+        ("true_false", {**FIELDS["true_false"], "marks": "x"}, "marks"),
+    ]
+    for qtype, fields, first in cases:
+        page = Page(post(teacher, editor(teacher, qtype), {"prompt": "Focus?", **COMMON, **fields}, "save"))
+        assert page.status == 422, (qtype, fields)
+        assert autofocused(page) == [first], (qtype, fields)
+    assert autofocused(editor(teacher, "true_false")) == []  # a new form: the browser's own start

@@ -27,6 +27,7 @@ from .question_forms import (
     change_rows,
     choices,
     field_name,
+    focus_first_error,
     form_data,
     in_form_terms,
     new_form_data,
@@ -220,6 +221,7 @@ def _render(
     preview: dict[str, Any] | None = None,
     stale_message: str | None = None,
 ) -> Response | str:
+    focus_first_error(form, qtype)
     if question is None:
         action = url_for("teach.new_question", type=qtype, source=source.key)
     else:

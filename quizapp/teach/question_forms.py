@@ -172,6 +172,56 @@ def _first_control(entry: Field) -> str:
     return next(iter(entry)).id if isinstance(entry, FormField) else entry.id
 
 
+# The fields of each type, in the order templates/teach/question_form.html shows them.
+_TYPE_FIELDS = {
+    "single_choice": ("options",),
+    "multiple_choice": ("options",),
+    "true_false": ("tf_answer", "true_feedback", "false_feedback"),
+    "short_answer": ("answers", "case_sensitive", "accent_sensitive", "typo_tolerance"),
+    "numeric": ("value", "tolerance", "min", "max", "unit"),
+    "ordering": ("items",),
+    "matching": ("pairs", "distractors"),
+    "cloze": ("text", "blanks"),
+}
+_AFTER_TYPE_FIELDS = ("facts", "new_fact", "new_fact_section", "topics", "difficulty", "marks", "explanation")
+
+
+def focus_first_error(form: QuestionForm, qtype: str) -> None:
+    """Put focus (autofocus) on the first control, in page order, that a message is about.
+
+    Without scripts a refused form came back with focus at the top, dozens of Tabs from the
+    first message; static/focus.js does the same in the browser when scripts run.
+    """
+    if form.focus_id is not None or not form.errors_at:
+        return
+    for name in ("key", "prompt", *_TYPE_FIELDS.get(qtype, ()), *_AFTER_TYPE_FIELDS):
+        target = _error_control(form, form[name])
+        if target is not None:
+            form.focus_id = target
+            return
+
+
+def _error_control(form: QuestionForm, field: Field) -> str | None:
+    """The id of the control to focus for a message about `field` or a part of it, or None."""
+    errors_at = form.errors_at
+    if isinstance(field, FieldList):
+        if field.name in errors_at:  # about the whole list: its first row, or Add when it has none
+            return _first_control(field.entries[0]) if field.entries else f"{field.id}-add"
+        for entry in field.entries:
+            if entry.name in errors_at:
+                return _first_control(entry)
+            if isinstance(entry, FormField):
+                named = next((sub.id for sub in entry if sub.name in errors_at), None)
+                if named is not None:
+                    return named
+        return None
+    if field.name not in errors_at:
+        return None
+    if isinstance(field, (RadioField, CheckboxGroup)):
+        return f"{field.id}-0" if field.choices else None  # a group: its first box
+    return field.id
+
+
 def blank_rows(qtype: str) -> dict[str, Field]:
     """One empty row (numbered 0) of each list the type edits: what the page's script copies to add a row."""
     form = QuestionForm(formdata=None, meta={"csrf": False})
