@@ -12,6 +12,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from . import database, routing
 from .config import PACKAGE_DIR, Config, resource_dir
 from .extensions import csrf, db, limiter, migrate
+from .forms import takes_focus
 from .presenting import time_left, utc_time
 from .wording import counted
 
@@ -76,4 +77,5 @@ def create_app(config: Mapping[str, Any] | object | None = None) -> Flask:
     app.jinja_env.globals["counted"] = counted
     app.jinja_env.globals["utc_time"] = utc_time
     app.jinja_env.globals["time_left"] = time_left
+    app.jinja_env.globals["takes_focus"] = takes_focus
     return app

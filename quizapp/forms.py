@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import request
 from flask_wtf import FlaskForm
 from wtforms import IntegerField, SelectMultipleField
 from wtforms.validators import InputRequired, NumberRange, ValidationError
@@ -20,6 +21,19 @@ def choices(pairs: Any) -> list[Any]:
     if SelectChoice is None:  # WTForms < 3.3 takes the tuples themselves
         return list(pairs)
     return [SelectChoice(value, label) for value, label in pairs]
+
+
+def takes_focus() -> bool:
+    """True for the first caller in a request: templates ask it for each field shown with a
+    message, so the first of them in the page gets `autofocus`. A form refused without scripts
+    otherwise came back with focus at the top of the page (static/focus.js does this when they run)."""
+    if request.environ.get(FOCUS_TAKEN):  # the request's, not `g`: an app context can outlive it
+        return False
+    request.environ[FOCUS_TAKEN] = True
+    return True
+
+
+FOCUS_TAKEN = "quizapp.focus_taken"
 
 
 class ButtonForm(FlaskForm):

@@ -166,6 +166,7 @@ def test_registering_with_bad_input_says_why_beside_the_field_and_keeps_what_was
     assert response.status_code == 422
     page = Page(response)
     assert message in error_beside(page, field)
+    assert page.autofocused() == [field]
     assert page.form("/register").value("username") == data["username"]
     assert page.form("/register").value("email") == data["email"]
     assert page.form("/register").value("password") == ""  # never sent back

@@ -9,6 +9,7 @@ import random
 from typing import Any
 
 import pytest
+from flask import request
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 from sqlalchemy import select
@@ -18,6 +19,7 @@ from wtforms.validators import ValidationError
 from quizapp import quiz
 from quizapp.answer_forms import build_form, initial_values, response_from
 from quizapp.extensions import db
+from quizapp.forms import FOCUS_TAKEN
 from quizapp.models import QuestionVersion
 from quizapp.services.attempts import layout_for
 from quizapp.services.pages import AttemptView, Page, SlotView, VersionView
@@ -67,10 +69,17 @@ def versions(runner, tmp_path) -> list[VersionView]:
 def widgets(form: Any, qtype: str, locked: bool) -> list[str]:
     """What WTForms renders for each control, given the arguments the page passes."""
     out = [str(form.csrf_token), str(form.seq), f"{form.flag()} {form.flag.label}"]
+    first_error = next((field for field in form.answer_fields() if field.errors), None)
     for field in form.answer_fields():
         aria = {"aria-describedby": f"{field.id}-error", "aria-invalid": "true"} if field.errors else {}
-        if qtype in ("single_choice", "multiple_choice", "true_false"):
-            out += [f"<li>{option(disabled=locked)} {option.label}</li>" for option in field]
+        if field is first_error:  # the first control with a message takes focus
+            aria["autofocus"] = True
+        if qtype in ("single_choice", "multiple_choice", "true_false"):  # on the group's first box
+            focus = {"autofocus": True} if "autofocus" in aria else {}
+            out += [
+                f"<li>{option(disabled=locked, **(focus if i == 0 else {}))} {option.label}</li>"
+                for i, option in enumerate(field)
+            ]
         elif qtype in ("short_answer", "numeric"):
             out += [str(field.label), field(disabled=locked, autocomplete="off", spellcheck="false", **aria)]
         elif qtype in ("ordering", "matching"):
@@ -85,6 +94,7 @@ def test_controls_are_what_wtforms_renders(app, versions, state):
     assert sorted({v.type for v in versions}) == sorted(RESPONSES)
     with app.test_request_context("/"):
         for version in versions:
+            request.environ.pop(FOCUS_TAKEN, None)  # each page as if in a request of its own
             layout = layout_for(version.type, version.data, random.Random(version.id))
             response = RESPONSES[version.type] if state in ("answered", "locked") else None
             locked = state == "locked"
@@ -107,3 +117,4 @@ def test_controls_are_what_wtforms_renders(app, versions, state):
             page = quiz._render_question(Page(attempt, slot, 5), form, locked)
             for html in widgets(form, version.type, locked):
                 assert html in page, f"{version.type} ({state}): {html}\nnot on the page:\n{page}"
+            assert page.count(" autofocus") == (state == "refused"), version.type

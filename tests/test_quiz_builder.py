@@ -267,6 +267,7 @@ def test_bad_input_is_refused_with_the_checkers_message_beside_the_field(people)
     assert error_beside(page, "count") == "expected a whole number, got text ('lots')"
     assert "applies to exam mode only" in error_beside(page, "time_limit")
     assert "YYYY-MM-DD HH:MM" in error_beside(page, "opens_at")
+    assert page.autofocused() == ["title"]  # the first field with a message, in page order
     values = page.form("/teach/quizzes").values()
     assert (values["count"], values["time_limit"], values["opens_at"]) == ("lots", "20", "next monday")
     page = Page(build(teacher, title="Digits", count="\u0663"))  # an Arabic-Indic 3 is no number here
@@ -288,6 +289,7 @@ def test_bad_input_is_refused_with_the_checkers_message_beside_the_field(people)
     assert error_beside(page, "opens_at") == "the year 226 is too early: expected 1970 or later"
     page = Page(build(teacher, title="Hidden", show_answers="never"))
     assert "feedback: after_submit" in error_beside(page, "show_answers")
+    assert page.autofocused() == ["show_answers-0"]  # a group: its first choice
     page = Page(build(teacher, title="Taken", id="practice"))
     assert error_beside(page, "id") == "duplicate quiz id 'practice'"
     assert db.session.scalar(select(Quiz).where(Quiz.origin_file == WEB_ORIGIN)) is None

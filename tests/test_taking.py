@@ -182,6 +182,12 @@ class Page:
         assert len(forms) == 1, f"expected one form posting to {action!r}, found {[f.action for f in forms]}"
         return forms[0]
 
+    def autofocused(self) -> list[str]:
+        """The ids of the controls marked autofocus (a browser focuses the first)."""
+        return re.findall(
+            r'<(?:input|textarea|select|button)\b[^>]*\bautofocus\b[^>]*\bid="([^"]+)"', self.html
+        )
+
     def label_of(self, control: Control) -> str:
         return self.labels.get(control.id, "")
 
@@ -733,6 +739,7 @@ def test_numeric_that_is_not_a_number_rerenders_with_a_message_and_stores_nothin
     text_input = again.form("/attempts/").control("text")
     assert text_input.value == "2013abc"  # what was typed is kept
     assert 'aria-invalid="true"' in again.html
+    assert again.autofocused() == ["text"]  # with or without scripts, focus is on the box to mend
     error = re.search(r'<p class="error" id="text-error">(.*?)</p>', again.html)
     assert error and grading.NUMBER_HINT in error.group(1)
     assert snapshot() == before
