@@ -59,6 +59,9 @@ class Source(db.Model):
     loaded_hash: Mapped[str | None] = mapped_column(String(64))
     # Set when a teacher edits the source in the browser: a later file load must not overwrite it.
     web_edited_at: Mapped[datetime | None] = mapped_column(Timestamp)
+    # The name of the bank file that defines it (None: made in the browser, or loaded before this
+    # was kept): another file may not redefine it while that one's records are in use.
+    defined_in: Mapped[str | None] = mapped_column(String(255))
 
     def section_title(self, section_key: str) -> str:
         return next((s["title"] for s in self.sections if s["id"] == section_key), section_key)
@@ -72,6 +75,7 @@ class Topic(db.Model):
     title: Mapped[str] = mapped_column(String(500))
     description: Mapped[str | None] = mapped_column(Text)
     content_hash: Mapped[str] = mapped_column(String(64))
+    defined_in: Mapped[str | None] = mapped_column(String(255))  # as Source.defined_in
 
 
 class Fact(db.Model):

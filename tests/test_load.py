@@ -14,7 +14,18 @@ from pathlib import Path
 from sqlalchemy import create_engine, func, select, text
 
 from quizapp.extensions import db
-from quizapp.models import Answer, Attempt, Fact, Question, QuestionVersion, Quiz, QuizVersion, User
+from quizapp.models import (
+    Answer,
+    Attempt,
+    Fact,
+    Question,
+    QuestionVersion,
+    Quiz,
+    QuizVersion,
+    Source,
+    Topic,
+    User,
+)
 
 from .conftest import make_app
 from .factories import bank, question, write_bank
@@ -348,3 +359,86 @@ def test_sqlite_read_then_write_transactions_never_fail_with_database_locked(sql
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
         assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() >= 5000
     engine.dispose()
+
+
+def with_own_ids(data: dict, prefix: str, *, topics: bool = True) -> dict:
+    """`data` with every fact, question and quiz id (and, if `topics`, topic id) made its own."""
+    data = copy.deepcopy(data)
+    own = {f["id"]: f"{prefix}-{f['id']}" for f in data["facts"]}
+    topic = {t["id"]: f"{prefix}-{t['id']}" if topics else t["id"] for t in data["topics"]}
+    for f in data["facts"]:
+        f["id"] = own[f["id"]]
+    for t in data["topics"]:
+        t["id"] = topic[t["id"]]
+    for q in data["questions"]:
+        q["id"] = f"{prefix}-{q['id']}"
+        q["facts"] = [own[f] for f in q["facts"]]
+        q["topics"] = [topic[t] for t in q["topics"]]
+    for z in data["quizzes"]:
+        z["id"] = f"{prefix}-{z['id']}"
+        z["select"]["topics"] = [topic[t] for t in z["select"]["topics"]]
+    return data
+
+
+def test_a_copy_of_a_bank_that_keeps_its_source_id_is_refused_and_changes_nothing(runner, tmp_path, snapshot):
+    """Loaded alone, it retitled the first bank's source, replaced the sections its facts cite,
+    and took its own ids into that source for good."""
+    original = bank("shared", questions=8)
+    assert load(runner, write_bank(tmp_path / "one" / "shared.yaml", original)).exit_code == 0
+    before = snapshot()
+    copied = with_own_ids(original, "mine")
+    copied["source"]["title"] = "My own bank"
+    copied["source"]["sections"] = [{"id": "s1", "title": "Only this section"}]
+    path = write_bank(tmp_path / "two" / "mine.yaml", copied)
+    result = load(runner, path)
+    assert result.exit_code == 1, result.output
+    line = path.read_text().splitlines().index("  id: shared") + 1
+    assert (
+        f"{path}:{line}: source.id: source 'shared' is defined otherwise in shared.yaml, whose records"
+        " are loaded: to add to that bank, load this file with shared.yaml and write `source: shared` here"
+    ) in result.output
+    assert snapshot() == before
+    assert runner.invoke(args=["import", str(path)]).exit_code == 1  # an upload says the same
+    assert snapshot() == before
+
+    copied["source"]["id"] = "mine"  # given an id of its own, it loads: no id was taken
+    assert load(runner, write_bank(path, copied)).exit_code == 0
+
+
+def test_a_renamed_bank_file_still_defines_its_source(runner, tmp_path):
+    data = bank("shared", questions=8)
+    assert load(runner, write_bank(tmp_path / "old" / "shared.yaml", data)).exit_code == 0
+    data["source"]["title"] = "Retitled while renamed"
+    result = load(runner, write_bank(tmp_path / "new" / "renamed.yaml", data))
+    assert result.exit_code == 0, result.output
+    assert "8 of them moved to another file" in result.output
+    assert db.session.execute(select(Source.title, Source.defined_in)).one() == (
+        "Retitled while renamed",
+        "renamed.yaml",
+    )
+
+
+def test_a_topic_of_another_bank_file_is_used_there_not_redefined(runner, tmp_path, snapshot):
+    assert load(runner, write_bank(tmp_path / "one" / "first.yaml", bank("first"))).exit_code == 0
+    before = snapshot()
+    second = with_own_ids(bank("second"), "second", topics=False)  # keeps topic t1, retitled
+    second["topics"][0]["title"] = "Geography"
+    path = write_bank(tmp_path / "two" / "second.yaml", second)
+    result = load(runner, path)
+    assert result.exit_code == 1, result.output
+    assert (
+        "topics[0].id: topic 't1' is defined otherwise in first.yaml: to use it, leave it out"
+        in result.output
+    )
+    assert snapshot() == before
+    assert db.session.scalar(select(Topic.title).where(Topic.key == "t1")) == "Topic one"
+
+
+def test_an_import_into_a_source_leaves_it_defined_by_its_bank_file(runner, tmp_path):
+    assert load(runner, write_bank(tmp_path / "shared.yaml", bank("shared"))).exit_code == 0
+    gift = tmp_path / "extra.gift"
+    gift.write_text("::extra::Which is a prime number? {=7 ~8 ~9}\n", encoding="utf-8")
+    result = runner.invoke(args=["import", str(gift), "--source", "shared"])
+    assert result.exit_code == 0, result.output
+    assert db.session.scalar(select(Source.defined_in)) == "shared.yaml"
+    assert load(runner, tmp_path / "shared.yaml").exit_code == 0  # and it still loads

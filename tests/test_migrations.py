@@ -39,6 +39,29 @@ def test_upgrade_keeps_existing_rows(app):
     db.session.rollback()
 
 
+def test_0015_names_the_file_that_defines_each_source_when_its_facts_say(app):
+    downgrade(revision="0014")
+    sources = "INSERT INTO sources (id, key, title, origin, licence, sections, content_hash) VALUES"
+    facts = (
+        "INSERT INTO facts (id, key, source_id, section, statement, version, content_hash, origin_file)"
+        " VALUES"
+    )
+    db.session.execute(
+        text(f"{sources} (1, 'one', 'One', 'o', 'l', '[]', 'h'), (2, 'two', 'Two', 'o', 'l', '[]', 'h')")
+    )
+    db.session.execute(
+        text(
+            f"{facts} (1, 'a', 1, 's', 'A.', 1, 'h', 'one.yaml'), (2, 'b', 1, 's', 'B.', 1, 'h', '(web)'),"
+            " (3, 'c', 2, 's', 'C.', 1, 'h', 'two.yaml'), (4, 'd', 2, 's', 'D.', 1, 'h', 'more.yaml')"
+        )
+    )
+    db.session.commit()
+    upgrade()
+    rows = db.session.execute(text("SELECT key, defined_in FROM sources ORDER BY key")).all()
+    assert [tuple(row) for row in rows] == [("one", "one.yaml"), ("two", None)]  # two files: unknown
+    db.session.rollback()
+
+
 @pytest.fixture
 def new_postgresql_database() -> Iterator[str]:
     """An empty database of its own on the PostgreSQL test server (the race is PostgreSQL's: on

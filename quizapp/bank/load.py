@@ -167,10 +167,11 @@ def _load(session: Session, bank: Bank, now: datetime | None, overwrite: bool) -
         session.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": LOAD_LOCK_ID})
     report = LoadReport()
     web = WebEdits(overwrite, report.conflicts)
-    source_ids = _load_sources(session, bank, report.sources, web.of("sources"))
-    if taken := _ids_of_other_sources(session, bank, source_ids):
-        raise BankError(taken)
-    topic_ids = _load_topics(session, bank, report.topics)
+    definers = _definers_in_use(session, bank)
+    if refused := sorted(_redefined(session, bank, definers) + _ids_of_other_sources(session, bank)):
+        raise BankError(refused)
+    source_ids = _load_sources(session, bank, report.sources, web.of("sources"), definers)
+    topic_ids = _load_topics(session, bank, report.topics, definers)
     scope = {(source_ids[bf.source_id], bf.name) for bf in bank.files}
 
     facts = [(bf, f, record_hash(f)) for bf in bank.files for f in bf.facts]
@@ -258,7 +259,7 @@ def _quizzes_losing(session: Session, retired: set[str], loaded: set[str]) -> li
 _NOUNS = {"facts": (Fact, "fact"), "questions": (Question, "question"), "quizzes": (Quiz, "quiz")}
 
 
-def _ids_of_other_sources(session: Session, bank: Bank, source_ids: dict[str, int]) -> list[Problem]:
+def _ids_of_other_sources(session: Session, bank: Bank) -> list[Problem]:
     """Records whose id the database holds for another source: ids are shared by every source, and
     loading one would make it a new version of the other source's record, its history and its
     learners' progress with it (then back again at that source's next load)."""
@@ -270,13 +271,13 @@ def _ids_of_other_sources(session: Session, bank: Bank, source_ids: dict[str, in
         if not incoming:
             continue
         owners = session.execute(  # every row: a list of thousands of ids would be as long to send
-            select(model.key, model.source_id, model.origin_file, model.retired_at, Source.key).join(
+            select(model.key, model.origin_file, model.retired_at, Source.key).join(
                 Source, Source.id == model.source_id
             )
         )
-        for key, source_id, origin_file, retired_at, source_key in owners:
+        for key, origin_file, retired_at, source_key in owners:
             bank_file, index = incoming.get(key, (None, 0))
-            if bank_file is None or source_id == source_ids[bank_file.source_id]:
+            if bank_file is None or source_key == bank_file.source_id:
                 continue
             where = "the browser" if origin_file == WEB_ORIGIN else origin_file
             held = f"{'a retired ' if retired_at else 'a '}{noun} of source {source_key!r} ({where})"
@@ -285,7 +286,90 @@ def _ids_of_other_sources(session: Session, bank: Bank, source_ids: dict[str, in
                 " (a source that was renamed keeps its old id)"
             )
             problems.append(bank_file.problem((kind, index, "id"), message))
-    return sorted(problems)
+    return problems
+
+
+@dataclass
+class _Definers:
+    """Per source and topic id this load defines, the other bank file that defines it while records
+    loaded from that file stay out of this load (see `_definers_in_use`)."""
+
+    sources: dict[str, str]
+    topics: dict[str, str]
+
+
+def _definers_in_use(session: Session, bank: Bank) -> _Definers:
+    """Which sources and topics of this load another file defines, that file being in use.
+
+    A file renamed (all its records come with it in this load), or one in this load, is not in use
+    elsewhere: the definition moves with it."""
+    names = {bf.name for bf in bank.files}
+    incoming = {kind: {r.id for bf in bank.files for r in getattr(bf, kind)} for kind in _NOUNS}
+
+    def elsewhere(defined_in: str | None, source_id: int | None = None) -> bool:
+        return (
+            defined_in is not None
+            and defined_in not in names
+            and _in_use(session, defined_in, incoming, source_id)
+        )
+
+    sources = {bf.source.id for bf in bank.files if bf.source is not None}
+    topics = {t.id for bf in bank.files for t in bf.topics}
+    held = select(Source.key, Source.id, Source.defined_in).where(Source.key.in_(sources))
+    return _Definers(
+        {key: file for key, source_id, file in session.execute(held) if elsewhere(file, source_id)},
+        {
+            key: file
+            for key, file in session.execute(select(Topic.key, Topic.defined_in).where(Topic.key.in_(topics)))
+            if elsewhere(file)
+        },
+    )
+
+
+def _redefined(session: Session, bank: Bank, definers: _Definers) -> list[Problem]:
+    """Sources and topics that another file in use defines, which this load would change: a copy of a
+    bank whose source id was left as it was would retitle that source, replace the sections its
+    facts cite, and take its own ids into it for good. The same definition (an import adding to a
+    source) changes nothing and passes."""
+    problems = []
+    query = select(Source.key, Source.content_hash).where(Source.key.in_(list(definers.sources)))
+    hashes = dict(session.execute(query).all())
+    for bank_file in bank.files:
+        key = bank_file.source.id if bank_file.source is not None else None
+        if key in definers.sources and content_hash(_source_values(bank_file.source)) != hashes[key]:
+            file = definers.sources[key]
+            message = (
+                f"source {key!r} is defined otherwise in {file}, whose records are loaded: to add to that"
+                f" bank, load this file with {file} and write `source: {key}` here; for a bank of its"
+                " own, give this source another id"
+            )
+            problems.append(bank_file.problem(("source", "id"), message))
+    query = select(Topic.key, Topic.content_hash).where(Topic.key.in_(list(definers.topics)))
+    hashes = dict(session.execute(query).all())
+    for bank_file in bank.files:
+        for index, topic in enumerate(bank_file.topics):
+            if topic.id in definers.topics and content_hash(_topic_values(topic)) != hashes[topic.id]:
+                file = definers.topics[topic.id]
+                message = (
+                    f"topic {topic.id!r} is defined otherwise in {file}: to use it, leave it out of this"
+                    f" file's topics and load this file with {file}; for a topic of its own, give it"
+                    " another id"
+                )
+                problems.append(bank_file.problem(("topics", index, "id"), message))
+    return problems
+
+
+def _in_use(
+    session: Session, file_name: str, incoming: dict[str, set[str]], source_id: int | None = None
+) -> bool:
+    """Whether active records loaded from `file_name` (of the source, when given) stay out of this load."""
+    for kind, (model, _) in _NOUNS.items():
+        query = select(model.key).where(model.origin_file == file_name, model.retired_at.is_(None))
+        if source_id is not None:
+            query = query.where(model.source_id == source_id)
+        if any(key not in incoming[kind] for key in session.scalars(query)):
+            return True
+    return False
 
 
 def new_state(session: Session) -> None:
@@ -315,7 +399,23 @@ def quiz_row(quiz: schema.Quiz) -> dict[str, Any]:
     }
 
 
-def _load_sources(session: Session, bank: Bank, counts: Counts, web: WebEdits) -> dict[str, int]:
+def _source_values(src: schema.Source) -> dict[str, Any]:
+    return {
+        "key": src.id,
+        "title": src.title,
+        "origin": src.origin,
+        "licence": src.licence,
+        "sections": [s.model_dump(mode="json") for s in src.sections],
+    }
+
+
+def _topic_values(topic: schema.Topic) -> dict[str, Any]:
+    return {"key": topic.id, "title": topic.title, "description": topic.description}
+
+
+def _load_sources(
+    session: Session, bank: Bank, counts: Counts, web: WebEdits, definers: _Definers
+) -> dict[str, int]:
     existing = {
         row.key: row
         for row in session.execute(
@@ -326,27 +426,24 @@ def _load_sources(session: Session, bank: Bank, counts: Counts, web: WebEdits) -
                 Source.version,
                 Source.loaded_hash,
                 Source.web_edited_at,
+                Source.defined_in,
             ).with_for_update(key_share=True)  # as in _load_versioned
         )
     }
-    inserts, updates = [], []
+    inserts, updates, definitions = [], [], []
     for bf in bank.files:
         if bf.source is None:
             continue
         src = bf.source
-        values: dict[str, Any] = {
-            "key": src.id,
-            "title": src.title,
-            "origin": src.origin,
-            "licence": src.licence,
-            "sections": [s.model_dump(mode="json") for s in src.sections],
-        }
+        values = _source_values(src)
         values["content_hash"] = values["loaded_hash"] = content_hash(values)
         row = existing.get(src.id)
         if row is None:
-            inserts.append(values)
+            inserts.append({**values, "defined_in": bf.name})
             counts.note("added", values["key"])
             continue
+        if row.defined_in != bf.name and src.id not in definers.sources:  # first kept, or a file renamed
+            definitions.append({"id": row.id, "defined_in": bf.name})
         digest = values["content_hash"]
         if row.web_edited_at is not None and not web.overwrite:
             if digest not in (row.content_hash, row.loaded_hash):
@@ -364,31 +461,39 @@ def _load_sources(session: Session, bank: Bank, counts: Counts, web: WebEdits) -
                 updates.append({"id": row.id, "loaded_hash": digest, "web_edited_at": None})
     if inserts:
         session.execute(insert(Source), inserts)
-    if updates:
-        session.execute(update(Source), updates)
+    for rows in (updates, definitions):
+        if rows:
+            session.execute(update(Source), rows)
     keys = {bf.source_id for bf in bank.files}
     return dict(session.execute(select(Source.key, Source.id).where(Source.key.in_(keys))).all())
 
 
-def _load_topics(session: Session, bank: Bank, counts: Counts) -> dict[str, int]:
-    existing = {row.key: row for row in session.execute(select(Topic.id, Topic.key, Topic.content_hash))}
-    inserts, updates = [], []
-    for topic in (t for bf in bank.files for t in bf.topics):
-        values = {"key": topic.id, "title": topic.title, "description": topic.description}
+def _load_topics(session: Session, bank: Bank, counts: Counts, definers: _Definers) -> dict[str, int]:
+    existing = {
+        row.key: row
+        for row in session.execute(select(Topic.id, Topic.key, Topic.content_hash, Topic.defined_in))
+    }
+    inserts, updates, definitions = [], [], []
+    for bank_file, topic in ((bf, t) for bf in bank.files for t in bf.topics):
+        values = _topic_values(topic)
         values["content_hash"] = content_hash(values)
         row = existing.get(topic.id)
         if row is None:
-            inserts.append(values)
+            inserts.append({**values, "defined_in": bank_file.name})
             counts.note("added", values["key"])
-        elif row.content_hash != values["content_hash"]:
+            continue
+        if row.content_hash != values["content_hash"]:
             updates.append({"id": row.id, **values})
             counts.note("changed", values["key"])
         else:
             counts.unchanged += 1
+        if row.defined_in != bank_file.name and topic.id not in definers.topics:
+            definitions.append({"id": row.id, "defined_in": bank_file.name})
     if inserts:
         session.execute(insert(Topic), inserts)
-    if updates:
-        session.execute(update(Topic), updates)
+    for rows in (updates, definitions):
+        if rows:
+            session.execute(update(Topic), rows)
     return dict(session.execute(select(Topic.key, Topic.id)).all())
 
 
