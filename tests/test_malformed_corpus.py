@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import yaml
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
@@ -264,6 +265,68 @@ def test_scalars_that_yaml_cannot_build(text: str, expected: str) -> None:
     parsed = parse.parse_text(text, "t.yaml")
     assert [str(p) for p in parsed.problems] == [expected]
     assert parsed.data is None
+
+
+@pytest.mark.parametrize(
+    ("written", "read"),
+    [
+        ("010", 10),
+        ("+5", 5),
+        ("-0", 0),
+        ("0o17", 15),
+        ("0x1F", 31),
+        ("1e3", 1000.0),
+        ("2.85e3", 2850.0),
+        ("-1.5E-3", -0.0015),
+        (".5", 0.5),
+        ("+.5", 0.5),
+        ("1.", 1.0),
+        ("1:30", "1:30"),
+        ("9:45", "9:45"),
+        ("1_000", "1_000"),
+        ("0b11", "0b11"),
+        ("0o8", "0o8"),
+        ("True", True),
+        ("FALSE", False),
+        ("yes", "yes"),
+        ("2024-01-01", "2024-01-01"),
+    ],
+)
+def test_numbers_and_booleans_read_as_yaml_1_2_core_writes_them(written: str, read: object) -> None:
+    parsed = parse.parse_text(f"a: {written}\n", "t.yaml")
+    assert parsed.problems == []
+    assert parsed.data == {"a": read}
+    assert type(parsed.data["a"]) is type(read)
+
+
+def test_infinity_and_not_a_number_are_floats() -> None:
+    parsed = parse.parse_text("a: [.inf, -.Inf, +.INF, .nan, .NaN]\n", "t.yaml")
+    assert parsed.problems == []
+    assert [str(v) for v in parsed.data["a"]] == ["inf", "-inf", "inf", "nan", "nan"]
+
+
+@pytest.mark.parametrize("written", ["1e999", "-1e999", "!!float 1e400"])
+def test_a_number_too_large_for_a_float_says_so(written: str) -> None:
+    parsed = parse.parse_text(f"source: x\nmarks: {written}\n", "t.yaml")
+    text = written.removeprefix("!!float ")
+    assert [str(p) for p in parsed.problems] == [
+        f"t.yaml:2: marks: {text!r} is too large a number (at most about 1.8e308)"
+    ]
+
+
+def test_a_time_or_a_leading_zero_is_never_turned_into_another_number() -> None:
+    data = bank(questions=8)
+    del data["quizzes"]
+    text = yaml.safe_dump(data, sort_keys=False) + (
+        "- {id: q-time, type: numeric, prompt: When?, explanation: E., facts: [f1], answer: 1:30}\n"
+        "- {id: q-text, type: short_answer, prompt: What?, explanation: E., facts: [f1],\n"
+        "   answers: [1:30, 010]}\n"
+    )
+    checked = check_parsed([parse.parse_text(text, "t.yaml")])
+    assert [(p.where, p.message) for p in checked.errors] == [
+        ("questions[8].answer", "expected a number, got text ('1:30')"),
+        ("questions[9].answers[1]", "expected text, got a number (10)"),
+    ]
 
 
 # --- fuzzing ----------------------------------------------------------------------------------

@@ -202,3 +202,10 @@ def test_gift_export_import_export_is_stable(app, tmp_path, data):
     second = export_gift(db.session)
     assert second.text == first.text
     assert second.left_out == []
+
+
+def test_exported_text_that_looks_like_a_number_reads_back_as_text():
+    texts = ["1e3", "2.85e3", "0o7", "+.5", "1.", "010", "1:30", "0x1F", "True", "yes", ".Inf"]
+    values = [1000.0, 10, 0.5, 1e20, True]
+    parsed = parse_text(to_yaml({"texts": texts, "values": values}), "x.yaml")
+    assert parsed.data == {"texts": texts, "values": values}

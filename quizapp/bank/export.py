@@ -39,6 +39,7 @@ from ..models import (
 )
 from . import schema
 from .load import record_hash
+from .parse import add_core_resolvers
 
 _QUESTION = TypeAdapter(schema.Question)
 _MAX_ORDERS = 120  # permutations tried per list; questions list a handful of facts and topics
@@ -178,7 +179,14 @@ def to_yaml(data: dict[str, Any]) -> str:
 
 
 class _Dumper(yaml.SafeDumper):
-    """Multi-line text as literal blocks, so an export reads like a bank written by hand."""
+    """Multi-line text as literal blocks, so an export reads like a bank written by hand.
+
+    Text is quoted when a YAML 1.1 reader or the bank reader (YAML 1.2) would read it as
+    something else: '1e3' and '0o7' are numbers to the bank reader, '010' and 'yes' to YAML 1.1.
+    """
+
+
+add_core_resolvers(_Dumper)
 
 
 def _represent_text(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:

@@ -6,6 +6,7 @@ aliases) becomes a `Problem` with a line number, never an exception.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,28 +25,74 @@ _BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class _BankLoader(_BaseLoader):  # type: ignore[misc, valid-type]
-    """YAML 1.2-style scalars: only true/false are booleans, dates stay text.
+    """YAML 1.2 core scalars: true/false are the booleans, dates stay text, numbers are decimal.
 
-    YAML 1.1 turns `no`, `on` or `2013-03-23` into booleans and dates, which would
-    silently change an option's text; a bank never wants that.
+    YAML 1.1 turns `no`, `on` or `2013-03-23` into booleans and dates, `1:30` into 90 and
+    `010` into 8, which would silently change an option's text or an answer; a bank never
+    wants that.
     """
 
 
+# The YAML 1.2 core schema, exactly (https://yaml.org/spec/1.2.2/#1032-tag-resolution), so a
+# bank reads as every YAML 1.2 tool shows it: 0o17 and 0x1F are numbers there too, and a
+# number written any other way (1:30, 1_000, 0b11) is text.
+BOOL_12 = re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$")
+INT_12 = re.compile(r"^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$")
+FLOAT_12 = re.compile(
+    r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?"
+    r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"
+)
+_REPLACED = ("bool", "int", "float", "timestamp")
+
+
+def add_core_resolvers(cls: type) -> None:
+    """Let `cls` (a loader or dumper) resolve YAML 1.2 core booleans and numbers."""
+    cls.add_implicit_resolver("tag:yaml.org,2002:bool", BOOL_12, list("tTfF"))
+    # Before the floats: every integer also matches FLOAT_12.
+    cls.add_implicit_resolver("tag:yaml.org,2002:int", INT_12, list("-+0123456789"))
+    cls.add_implicit_resolver("tag:yaml.org,2002:float", FLOAT_12, list("-+.0123456789"))
+
+
 _BankLoader.yaml_implicit_resolvers = {
-    first: [
-        (tag, regexp)
-        for tag, regexp in resolvers
-        if tag not in ("tag:yaml.org,2002:bool", "tag:yaml.org,2002:timestamp")
-    ]
+    first: [(tag, regexp) for tag, regexp in resolvers if tag.rsplit(":", 1)[-1] not in _REPLACED]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
-_BankLoader.add_implicit_resolver(
-    "tag:yaml.org,2002:bool",
-    re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
-    list("tTfF"),
-)
+add_core_resolvers(_BankLoader)
 
-_constructor = yaml.constructor.SafeConstructor()
+
+class _BankConstructor(yaml.constructor.SafeConstructor):
+    """Build integers and floats as YAML 1.2 core writes them (010 is ten, not eight)."""
+
+    def construct_yaml_int(self, node: yaml.ScalarNode) -> int:
+        text = self.construct_scalar(node)
+        if not INT_12.match(text):
+            raise ValueError(f"not a YAML 1.2 integer: {text!r}")
+        if text.startswith(("0o", "0x")):
+            return int(text[2:], 8 if text[1] == "o" else 16)
+        return int(text)
+
+    def construct_yaml_float(self, node: yaml.ScalarNode) -> float:
+        text = self.construct_scalar(node)
+        if not FLOAT_12.match(text):
+            raise ValueError(f"not a YAML 1.2 number: {text!r}")
+        lowered = text.lower()
+        if lowered.endswith(".inf"):
+            return -math.inf if text.startswith("-") else math.inf
+        if lowered == ".nan":
+            return math.nan
+        value = float(text)
+        if math.isinf(value):  # 1e999: Python reads it as infinity, which no one wrote
+            raise _TooLarge(text)
+        return value
+
+
+class _TooLarge(ValueError):
+    """A number written in digits beyond what a float holds."""
+
+
+_BankConstructor.add_constructor("tag:yaml.org,2002:int", _BankConstructor.construct_yaml_int)
+_BankConstructor.add_constructor("tag:yaml.org,2002:float", _BankConstructor.construct_yaml_float)
+_constructor = _BankConstructor()
 
 
 @dataclass
@@ -140,6 +187,8 @@ def _scalar(node: yaml.ScalarNode, path: Path_, line: int | None = None) -> Any:
     except (yaml.YAMLError, ValueError, LookupError, TypeError, AttributeError) as error:
         # e.g. `!!int abc`, `!!bool maybe`, or an integer longer than Python converts (4,300 digits)
         text = node.value if len(node.value) <= 60 else node.value[:57] + "..."
+        if isinstance(error, _TooLarge):
+            raise _Stop(path, f"{text!r} is too large a number (at most about 1.8e308)", line=line) from None
         kind = _SCALAR_TAGS.get(node.tag, node.tag)
         too_long = " (too many digits)" if "digits" in str(error) else ""
         raise _Stop(path, f"{text!r} is not a valid {kind}{too_long}", line=line) from None
