@@ -25,7 +25,7 @@ from quizapp.bank.check import check_parsed
 from quizapp.bank.problems import Problem
 from quizapp.extensions import db
 
-from .factories import bank, write_bank
+from .factories import QUESTION_TYPES, bank, write_bank
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "tests" / "banks" / "malformed"
@@ -326,6 +326,22 @@ def test_a_time_or_a_leading_zero_is_never_turned_into_another_number() -> None:
     assert [(p.where, p.message) for p in checked.errors] == [
         ("questions[8].answer", "expected a number, got text ('1:30')"),
         ("questions[9].answers[1]", "expected text, got a number (10)"),
+    ]
+
+
+def test_a_question_without_a_known_type_still_names_its_unknown_keys() -> None:
+    data = bank(questions=8)
+    del data["quizzes"]
+    text = yaml.safe_dump(data, sort_keys=False) + (
+        "- {id: q-typ, typ: true_false, prompt: P?, explanation: E., facts: [f1], answer: true}\n"
+        "- {id: q-essay, type: essay, prompt: P?, explanation: E., facts: [f1], wordcount: 300}\n"
+    )
+    checked = check_parsed([parse.parse_text(text, "t.yaml")])
+    assert [(p.where, p.message) for p in checked.errors] == [
+        ("questions[8].typ", "unknown key 'typ' (did you mean 'type'?)"),
+        ("questions[8].type", "missing required key 'type' (one of " + ", ".join(QUESTION_TYPES) + ")"),
+        ("questions[9].type", f"unknown question type 'essay'; use one of {', '.join(QUESTION_TYPES)}"),
+        ("questions[9].wordcount", "unknown key 'wordcount' (no question type has it)"),
     ]
 
 

@@ -45,6 +45,24 @@ def describe(error: ValidationError, kind: str, root: Any) -> list[tuple[tuple[A
             message = _message(item, model, loc)
         if (tuple(loc), message) not in found:
             found.append((tuple(loc), message))
+    if kind == "questions" and isinstance(root, dict) and _root_model(kind, root) is None:
+        found += _keys_no_type_has(root)
+    return found
+
+
+QUESTION_KEYS = tuple(
+    dict.fromkeys(key for model in schema.QUESTION_TYPES.values() for key in model.model_fields)
+)
+
+
+def _keys_no_type_has(question: dict[str, Any]) -> list[tuple[tuple[Any, ...], str]]:
+    """The unknown keys of a question whose type is missing or unknown (pydantic checks none then)."""
+    found = []
+    for key in question:
+        if key not in QUESTION_KEYS:
+            hint = suggest(str(key), QUESTION_KEYS)
+            message = f"did you mean {hint!r}?" if hint else "no question type has it"
+            found.append(((key,), f"unknown key {key!r} ({message})"))
     return found
 
 
@@ -169,12 +187,19 @@ def _message(item: dict[str, Any], model: type[BaseModel] | None, loc: list[Any]
 
 def unknown_key(key: str, allowed: typing.Iterable[str]) -> str:
     allowed = list(allowed)
-    hint = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
+    hint = suggest(key, allowed)
     if hint:
-        return f"unknown key {key!r} (did you mean {hint[0]!r}?)"
+        return f"unknown key {key!r} (did you mean {hint!r}?)"
     if allowed:
         return f"unknown key {key!r}; allowed here: {', '.join(allowed)}"
     return f"unknown key {key!r}"
+
+
+def suggest(key: str, allowed: typing.Sequence[str]) -> str | None:
+    """The allowed key that `key` most likely misspells, if any (`Type` is `type`)."""
+    same = [name for name in allowed if name.casefold() == key.casefold()]
+    hint = same or difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
+    return hint[0] if hint else None
 
 
 def kind_of(value: Any) -> str:
