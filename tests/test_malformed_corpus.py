@@ -345,6 +345,61 @@ def test_a_question_without_a_known_type_still_names_its_unknown_keys() -> None:
     ]
 
 
+@pytest.mark.parametrize(
+    ("qtype", "keys", "where", "message"),
+    [
+        (
+            "true_false",
+            "answer: true, options: [a]",
+            "options",
+            "unknown key 'options' (single_choice and multiple_choice have options; "
+            "true_false has answer, true_feedback, false_feedback)",
+        ),
+        (
+            "ordering",
+            "items: [a, b, c], answer: a",
+            "answer",
+            "unknown key 'answer' (true_false and numeric have answer; ordering has items)",
+        ),
+        (
+            "true_false",
+            "answer: true, Prompt: P?",
+            "Prompt",
+            "unknown key 'Prompt' (did you mean 'prompt'?)",
+        ),
+        (
+            "true_false",
+            "answer: true, tags: [t1]",
+            "tags",
+            "unknown key 'tags' (did you mean 'topics'?)",
+        ),
+    ],
+    ids=["other-type-key", "other-type-key-2", "letter-case", "other-word"],
+)
+def test_an_unknown_question_key_gets_a_suggestion_that_makes_sense(qtype, keys, where, message) -> None:
+    data = bank(questions=8)
+    del data["quizzes"]
+    question = f"{{id: qx, type: {qtype}, prompt: P?, explanation: E., facts: [f1], {keys}}}"
+    text = yaml.safe_dump(data, sort_keys=False) + f"- {question}\n"
+    checked = check_parsed([parse.parse_text(text, "t.yaml")])
+    assert (f"questions[8].{where}", message) in [(p.where, p.message) for p in checked.errors]
+
+
+@pytest.mark.parametrize(
+    ("key", "message"),
+    [
+        ("topics: [t1]", "unknown key 'topics' for a quiz: write it under select (select: {topics: [...]})"),
+        ("shuffle: false", "unknown key 'shuffle' (did you mean 'shuffle_options'?)"),
+        ("time: 10", "unknown key 'time' (did you mean 'time_limit'?)"),
+    ],
+)
+def test_an_unknown_quiz_key_gets_a_suggestion_that_makes_sense(key: str, message: str) -> None:
+    text = yaml.safe_dump(bank(quizzes=[]), sort_keys=False).replace("quizzes: []\n", "")
+    text += f"quizzes:\n- id: quiz1\n  title: All\n  {key}\n"
+    checked = check_parsed([parse.parse_text(text, "t.yaml")])
+    assert [p.message for p in checked.errors] == [message]
+
+
 # --- fuzzing ----------------------------------------------------------------------------------
 
 VALID = (CORPUS / "12_duplicate_id_across_files" / "a.yaml").read_text(encoding="utf-8")

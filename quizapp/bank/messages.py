@@ -144,8 +144,8 @@ def _message(item: dict[str, Any], model: type[BaseModel] | None, loc: list[Any]
         return "missing required key"
     if kind == "extra_forbidden":
         holder = _model_at(model, loc)
-        allowed = list(holder.model_fields) if holder else []
-        return unknown_key(str(loc[-1]) if loc else "?", allowed)
+        key = str(loc[-1]) if loc else "?"
+        return _misplaced_key(key, holder) or unknown_key(key, list(holder.model_fields) if holder else [])
     if kind in _TYPE_NAMES:
         return f"expected {_TYPE_NAMES[kind]}, got {kind_of(given)}"
     if kind == "union_tag_invalid":
@@ -195,10 +195,53 @@ def unknown_key(key: str, allowed: typing.Iterable[str]) -> str:
     return f"unknown key {key!r}"
 
 
-def suggest(key: str, allowed: typing.Sequence[str]) -> str | None:
-    """The allowed key that `key` most likely misspells, if any (`Type` is `type`)."""
-    same = [name for name in allowed if name.casefold() == key.casefold()]
-    hint = same or difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
+def _misplaced_key(key: str, holder: type[BaseModel] | None) -> str | None:
+    """The message for a key that belongs elsewhere: to other question types, or under select."""
+    if holder is None or suggest(key, list(holder.model_fields), close=False):
+        return None
+    if holder is schema.Quiz and key in schema.Selection.model_fields:
+        return f"unknown key {key!r} for a quiz: write it under select (select: {{{key}: [...]}})"
+    qtype = next((name for name, model in schema.QUESTION_TYPES.items() if model is holder), None)
+    others = [name for name, model in schema.QUESTION_TYPES.items() if key in model.model_fields]
+    if qtype is None or not others:
+        return None
+    own = [name for name in holder.model_fields if name not in (*schema.QuestionBase.model_fields, "type")]
+    have = "has" if len(others) == 1 else "have"
+    return f"unknown key {key!r} ({_and(others)} {have} {key}; {qtype} has {', '.join(own)})"
+
+
+def _and(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+
+
+# Words other quiz formats use for a key; suggested when the key they name is allowed where they stand.
+_SYNONYMS = {
+    "choices": "options",
+    "question": "prompt",
+    "solution": "explanation",
+    "tags": "topics",
+    "points": "marks",
+    "score": "marks",
+    "level": "difficulty",
+    "duration": "time_limit",
+}
+
+
+def suggest(key: str, allowed: typing.Sequence[str], close: bool = True) -> str | None:
+    """The allowed key that `key` most likely means, if any: `Type` is `type`, `limit` is `time_limit`.
+
+    With `close`, also a near spelling (`promt`), but not a merely similar word: `options` is not `topics`.
+    """
+    folded = key.casefold()
+    same = [name for name in allowed if name.casefold() == folded]
+    if same or not close:
+        return same[0] if same else None
+    if _SYNONYMS.get(folded) in allowed:
+        return _SYNONYMS[folded]
+    words = [name for name in allowed if folded in name.split("_")]
+    if len(words) == 1:
+        return words[0]
+    hint = difflib.get_close_matches(folded, allowed, n=1, cutoff=0.7)
     return hint[0] if hint else None
 
 
