@@ -25,7 +25,7 @@ from quizapp.bank.check import check_parsed
 from quizapp.bank.problems import Problem
 from quizapp.extensions import db
 
-from .factories import QUESTION_TYPES, bank, write_bank
+from .factories import QUESTION_TYPES, bank, question, write_bank
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "tests" / "banks" / "malformed"
@@ -398,6 +398,47 @@ def test_an_unknown_quiz_key_gets_a_suggestion_that_makes_sense(key: str, messag
     text += f"quizzes:\n- id: quiz1\n  title: All\n  {key}\n"
     checked = check_parsed([parse.parse_text(text, "t.yaml")])
     assert [p.message for p in checked.errors] == [message]
+
+
+def quiz_problems(questions: list[dict], select: dict) -> list[tuple[str, str]]:
+    data = bank(questions=0, facts=1, topics=[{"id": "t1", "title": "T1"}, {"id": "t2", "title": "T2"}])
+    data["questions"] = questions
+    data["quizzes"] = [{"id": "quiz1", "title": "Quiz", "select": select}]
+    checked = check_parsed([parse.parse_text(yaml.safe_dump(data, sort_keys=False), "t.yaml")])
+    return [(p.where, p.message) for p in checked.errors]
+
+
+@pytest.mark.parametrize(
+    ("questions", "select", "expected"),
+    [
+        (
+            [question("q1", "true_false", prompt="")],
+            {"topics": ["t1"]},
+            [("questions[0].prompt", "must not be empty")],
+        ),
+        (
+            [question("q1", "true_false"), question("q2", "numeric", answer="x")],
+            {"questions": ["q2"]},
+            [("questions[1].answer", "expected a number, got text ('x')")],
+        ),
+        (
+            [question("q1", "true_false")],
+            {"questions": ["nope"]},
+            [("quizzes[0].select.questions[0]", "unknown question 'nope'")],
+        ),
+    ],
+    ids=["selected-question-has-errors", "picked-question-has-errors", "picked-id-unknown"],
+)
+def test_a_selection_emptied_by_reported_problems_is_not_reported_again(questions, select, expected) -> None:
+    assert quiz_problems(questions, select) == expected
+
+
+def test_a_selection_that_takes_no_valid_question_is_still_reported() -> None:
+    questions = [question("q1", "true_false"), question("q2", "true_false", topics=["t1"], prompt="")]
+    assert quiz_problems(questions, {"topics": ["t2"]}) == [
+        ("questions[1].prompt", "must not be empty"),
+        ("quizzes[0].select", "the quiz selects no question"),
+    ]
 
 
 # --- fuzzing ----------------------------------------------------------------------------------

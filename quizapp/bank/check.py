@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
@@ -39,6 +40,7 @@ class BankFile:
     topics: list[schema.Topic] = field(default_factory=list)
     questions: list[Any] = field(default_factory=list)
     quizzes: list[schema.Quiz] = field(default_factory=list)
+    flawed_questions: list[Any] = field(default_factory=list)  # stand-ins for questions with errors
     parsed: ParsedFile | None = field(default=None, repr=False)  # to locate problems found later
 
     def problem(self, where: Path_, message: str) -> Problem:
@@ -173,6 +175,8 @@ def _check_structure(
                 record = adapter.validate_python(item)
             except ValidationError as error:
                 problems.extend(translate(parsed, (key, index), error, key))
+                if key == "questions" and isinstance(item, dict):
+                    bank_file.flawed_questions.append(_stand_in(item))
                 continue
             getattr(bank_file, key).append(record)
     return bank_file if source_id else None
@@ -290,7 +294,10 @@ def _check_across(bank: Bank, parsed: dict[str, ParsedFile], ids: dict[str, set[
                 if other.source_id != bf.source_id
                 for _, q in indexed[other.path, "questions"]
             }
-            check_quiz(bf, index, quiz, own, foreign, ids, report)
+            flawed = [
+                q for other in bank.files if other.source_id == bf.source_id for q in other.flawed_questions
+            ]
+            check_quiz(bf, index, quiz, own, foreign, ids, report, flawed)
 
     tested_by: dict[str, set[str]] = defaultdict(set)
     for question in all_questions:
@@ -313,25 +320,48 @@ def _check_across(bank: Bank, parsed: dict[str, ParsedFile], ids: dict[str, set[
             setattr(bf, kind, [record for _, record in indexed[bf.path, kind]])
 
 
-def check_quiz(bf, index, quiz, questions, foreign, ids, report) -> None:
-    """Check a quiz against the questions of its own source (a quiz never reaches across)."""
+def check_quiz(bf, index, quiz, questions, foreign, ids, report, flawed=()) -> None:
+    """Check a quiz against the questions of its own source (a quiz never reaches across).
+
+    `flawed` holds stand-ins for the source's questions with errors: a selection that would
+    take one of them is not called empty, as mending the question mends the quiz.
+    """
     select = quiz.select
+    bad_refs = 0
     for name, kind in (("topics", "topics"), ("facts", "facts"), ("questions", "questions")):
         for i, ref in enumerate(getattr(select, name) or []):
             if ref not in ids[kind]:
+                bad_refs += 1
                 report(bf, ("quizzes", index, "select", name, i), f"unknown {kind[:-1]} {ref!r}")
     for i, ref in enumerate(select.questions or []):
         if ref in foreign:
+            bad_refs += 1
             report(bf, ("quizzes", index, "select", "questions", i), f"question {ref!r} is in another source")
     chosen = [q for q in questions if selects(select, q)]
     if not chosen:
-        report(bf, ("quizzes", index, "select"), "the quiz selects no question")
+        # An empty selection that follows from problems reported already is not one more problem.
+        if not bad_refs and not any(selects(select, q) for q in flawed):
+            report(bf, ("quizzes", index, "select"), "the quiz selects no question")
     elif quiz.count is not None and quiz.count > len(chosen):
         report(
             bf,
             ("quizzes", index, "count"),
             f"count {quiz.count} is more than the {len(chosen)} question(s) the selection holds",
         )
+
+
+def _stand_in(question: dict[str, Any]) -> SimpleNamespace:
+    """What a selection looks at in a question with errors, read as far as it can be."""
+
+    def ids(value: Any) -> list[str]:
+        return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
+
+    return SimpleNamespace(
+        id=question.get("id"),
+        topics=ids(question.get("topics")),
+        facts=ids(question.get("facts")),
+        difficulty=question.get("difficulty", "medium"),
+    )
 
 
 def _display(path: Path) -> str:
