@@ -194,6 +194,7 @@ def test_gift_export_import_export_is_stable(app, tmp_path, data):
     empty_database()
     load_data(data, tmp_path)
     first = export_gift(db.session)
+    assume("\n::" in first.text)  # GIFT cannot carry any of them (an answer '%0' reads as a weight)
     empty_database()
     path = tmp_path / "bank.gift"
     path.write_text(first.text, encoding="utf-8")
