@@ -149,3 +149,10 @@ def test_an_equals_sign_inside_an_html_tag_is_named_as_the_likely_cause() -> Non
     tagged, plain = (p.message for p in reading.skipped)
     assert "a single-choice question has one (an '=' inside an HTML tag? write it \\=)" in tagged
     assert "a single-choice question has one: not imported" in plain
+
+
+def test_a_wildcard_skip_shows_the_answer_as_written() -> None:
+    """The message quotes the teacher's text, not Python's repr of it (no doubled backslashes)."""
+    reading = read_gift("::w:: Which files?{=C:\\\\Temp\\\\*.*}\n", "x.gift")
+    [skipped] = reading.skipped
+    assert skipped.message.startswith("answer 'C:\\Temp\\*.*' uses Moodle's wildcard '*'"), skipped.message

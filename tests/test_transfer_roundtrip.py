@@ -6,7 +6,7 @@ from pathlib import Path
 
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 
 from quizapp.bank import check_paths
 from quizapp.bank.check import check_parsed
@@ -15,9 +15,10 @@ from quizapp.bank.load import load_bank
 from quizapp.bank.parse import parse_text
 from quizapp.config import resource_dir
 from quizapp.extensions import db
+from quizapp.models import Question, QuestionVersion
 from quizapp.services.transfer import export_gift, import_file
 
-from .factories import bank, write_bank
+from .factories import bank, question, write_bank
 
 
 def empty_database() -> None:
@@ -80,6 +81,30 @@ def test_the_shipped_bank_as_gift_is_stable(app, tmp_path):
     assert export_gift(db.session).text == first.text
 
 
+def test_a_star_in_a_short_answer_is_written_for_moodle_and_read_back(app, tmp_path):
+    """Our short answers have no wildcards: a star is a star, which Moodle reads only as \\*."""
+    data = bank(questions=0, facts=1, quizzes=[])
+    data["questions"] = [
+        question("grade", "short_answer", answers=["A*", "A\\*"]),
+        question("gap", "cloze", text="Above A comes {{1}}.", blanks=[{"answers": ["A*"]}]),
+    ]
+    load_bank(db.session, check_paths([write_bank(tmp_path / "bank.yaml", data)]))
+    db.session.commit()
+    first = export_gift(db.session)
+    assert "\t=A\\*\n\t=A\\\\\\*\n" in first.text
+    assert "comes {=A\\*####" in first.text
+
+    empty_database()
+    path = tmp_path / "stars.gift"
+    path.write_text(first.text, encoding="utf-8")
+    result = import_file(db.session, path, max_bytes=10**7)
+    assert result.errors == [] and result.skipped == [] and result.notes == []
+    rows = db.session.execute(select(Question.key, QuestionVersion.data).join(QuestionVersion.question))
+    stored = dict(rows.all())
+    assert stored["grade"]["answers"] == ["A*", "A\\*"]
+    assert stored["gap"]["blanks"][0]["answers"] == ["A*"]
+
+
 # --- properties ---------------------------------------------------------------------------------
 
 FAST = settings(
@@ -89,7 +114,7 @@ FAST = settings(
 )
 # Text with GIFT's special characters, line breaks and arrows, which must all survive.
 TEXT = (
-    st.text(alphabet=st.sampled_from(list("abcXYZ 09~=#{}:\\\n->%[]/é.")), min_size=1, max_size=16)
+    st.text(alphabet=st.sampled_from(list("abcXYZ 09~=#{}:\\\n->%[]/é.*")), min_size=1, max_size=16)
     .map(str.strip)
     .filter(bool)
 )

@@ -19,6 +19,7 @@ from .textformat import html_to_text, split_format
 _WEIGHT = re.compile(r"%(-?\d+(?:\.\d+)?)%")
 _WEIGHT_START = re.compile(r"%-?[\d.]")
 _NUMBER = re.compile(r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$")
+_WILDCARD = re.compile(r"(?<!\\)\*")  # a star, unless written \* (Moodle's short answers)
 _TRUE_FALSE = {"T": True, "TRUE": True, "F": False, "FALSE": False}
 _GAP = "\ue000"  # where the answer block sat in the question text
 TOLERANCE = 1e-3  # percentage points: Moodle writes 1/3 as 33.33333%
@@ -282,8 +283,12 @@ class _Question:
                     f"answer {text!r} has weight {_percent(weight)}: "
                     "our short answers give full marks or none"
                 )
-            if "*" in text:
-                return self.skip(f"answer {text!r} uses Moodle's wildcard '*', which our short answers lack")
+            if _WILDCARD.search(text):
+                return self.skip(
+                    f"answer '{text}' uses Moodle's wildcard '*', which our short answers lack "
+                    "(write \\* for a star the answer must contain)"
+                )
+            text = text.replace("\\*", "*")  # Moodle's short answers read \* as a star
             self.lines[("answers", len(accepted))] = self.block.line_of(found.offset)
             accepted.append(text)
         if len(self.block.reading.errors) > self.errors:

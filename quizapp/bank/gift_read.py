@@ -6,7 +6,9 @@ switches the category (imported as a topic); `::title::` names a question; the f
 apart in Moodle's order: no braces (a description), empty braces (an essay), `#` (numeric),
 any `~` (multiple choice), `=` with `->` (matching), T/TRUE/F/FALSE (true/false), otherwise
 a short answer. Escapes: \\~ \\= \\# \\{ \\} \\: \\n and \\\\ (a backslash; Moodle writes a
-backslash that way). Any other backslash is an error, so is a brace out of place.
+backslash that way). Any other backslash is text, kept as written with a note; so is \\*,
+without one, which a short answer reads as a star, not a wildcard. A brace out of place is
+an error.
 
 Unlike Moodle, which guesses, a malformed question is an error with its line, and a
 question our types cannot express (see gift_answers) is skipped with the reason.
@@ -92,6 +94,10 @@ def _unescape(reading: Reading, raw: str, line_at) -> str:
         following = raw[index + 1 : index + 2]
         if following in ESCAPES:
             out.append(ESCAPES[following])
+            index += 2
+            continue
+        if following == "*":  # kept as Moodle keeps it, without a note: a short answer's literal star
+            out.append("\\*")
             index += 2
             continue
         shown = "\\ before a line break" if following in ("", "\n") else f"\\{following}"

@@ -2,8 +2,9 @@
 
 Every question is written as `::id::[plain]prompt{answers}`: the id as its title (our
 import reads it back as the id), plain text so Moodle shows it as written, special
-characters escaped. Topics become `$CATEGORY:` switches (the first topic of a question),
-explanations general feedback (`####`). GIFT has no ordering questions, no cloze with
+characters escaped, and a star in a short answer too (Moodle would read it as a wildcard).
+Topics become `$CATEGORY:` switches (the first topic of a question), explanations general
+feedback (`####`). GIFT has no ordering questions, no cloze with
 several blanks, no units and no case or accent settings: such questions are left out, or
 written without the detail, and listed.
 """
@@ -142,12 +143,17 @@ def _text_settings(export: GiftExport, qid: str, holder: Any) -> None:
         export.partly.append(f"{qid}: GIFT cannot say {', '.join(changed)}")
 
 
+def _short(text: str) -> str:
+    """Escape a short answer: a star is literal in ours, a wildcard in Moodle's unless written \\*."""
+    return escape(text).replace("*", "\\*")
+
+
 def _short_answer(q: Any, export: GiftExport) -> tuple[str | None, str]:
     reason = _unsafe(q.answers, arrow=True)
     if reason:
         return None, reason
     _text_settings(export, q.id, q)
-    lines = "".join(f"\t={escape(a)}\n" for a in q.answers)
+    lines = "".join(f"\t={_short(a)}\n" for a in q.answers)
     return f"{escape(q.prompt)}{{\n{lines}{_general(q, chr(9))}}}", ""
 
 
@@ -182,7 +188,7 @@ def _cloze(q: Any, export: GiftExport) -> tuple[str | None, str]:
         answers = " ".join(f"{'=' if o == blank.answer else '~'}{escape(o)}" for o in blank.options)
     else:
         reason = _unsafe(blank.answers, arrow=True)
-        answers = " ".join(f"={escape(a)}" for a in blank.answers)
+        answers = " ".join(f"={_short(a)}" for a in blank.answers)
         _text_settings(export, q.id, blank)
     if reason:
         return None, reason
