@@ -8,6 +8,10 @@
 A question is its text (one line, or several before the first option), then options
 labelled `A)` or `A.` (capital letters, in order), then `ANSWER: X`. Blank lines between
 questions are optional. Anything else is an error with its line.
+
+Like Moodle, a label needs no space after it (`A)Yen`). Before a question's first option
+such a line is read as an option only when it is option A, and not initials (`A.D. 1066`):
+`B.B. King was born...` on a question's second line is its text.
 """
 
 from __future__ import annotations
@@ -17,11 +21,13 @@ import re
 from .foreign import NO_EXPLANATION, Reading, ReadQuestion
 
 _OPTION = re.compile(r"^([A-Z])[).][ \t]+(.*)$")
+_TIGHT_OPTION = re.compile(r"^([A-Z])[).](\S.*)$")
+_INITIALS = re.compile(r"^[A-Z]\.[A-Za-z]\.")
 _ANSWER = re.compile(r"^ANSWER\s*:\s*(.*)$")
 # Lines a writer meant as options or as the answer, but that Aiken does not read as such.
-_NEAR_OPTION = re.compile(r"^(?:[a-z0-9][).]\s|[A-Za-z0-9][).]\S)")
+_NEAR_OPTION = re.compile(r"^[A-Za-z0-9][).]")
 _NEAR_ANSWER = re.compile(r"^answer\s*:", re.IGNORECASE)
-OPTION_FORM = "an option is a capital letter, ')' or '.', then a space, as in 'A) Paris'"
+OPTION_FORM = "options are labelled with capital letters from A, then ')' or '.', as in 'A) Paris'"
 
 
 class _Open:
@@ -43,7 +49,8 @@ def read_aiken(text: str, path: str) -> Reading:
         if not line:
             stray = False
             continue
-        option, answer = _OPTION.match(line), _ANSWER.match(line)
+        opening = current.options == [] if current is not None else not stray
+        option, answer = _option(line, opening), _ANSWER.match(line)
         if not answer and _NEAR_ANSWER.match(line):
             reading.error(
                 number, "question", f"write the answer line as 'ANSWER: X' (in capitals); got {line[:40]!r}"
@@ -91,6 +98,16 @@ def read_aiken(text: str, path: str) -> Reading:
     if current is not None:
         reading.error(current.line, "question", "the question has no 'ANSWER: X' line")
     return reading
+
+
+def _option(line: str, opening: bool) -> re.Match[str] | None:
+    """The line's label and text if it is an option; `opening`: no option yet, text may go on."""
+    spaced, tight = _OPTION.match(line), _TIGHT_OPTION.match(line)
+    if spaced or tight is None:
+        return spaced
+    if opening and (tight[1] != "A" or _INITIALS.match(line)):
+        return None  # "B.B. King was born..." goes on with the question's text
+    return tight
 
 
 def _answer_letter(text: str) -> str:
