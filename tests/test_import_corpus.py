@@ -156,3 +156,18 @@ def test_a_wildcard_skip_shows_the_answer_as_written() -> None:
     reading = read_gift("::w:: Which files?{=C:\\\\Temp\\\\*.*}\n", "x.gift")
     [skipped] = reading.skipped
     assert skipped.message.startswith("answer 'C:\\Temp\\*.*' uses Moodle's wildcard '*'"), skipped.message
+
+
+@pytest.mark.parametrize(
+    ("right", "wrong", "share"),
+    [(["Sweden", "Norway"], ["Finland", "Denmark"], "50"), (["2", "3", "5"], ["4", "6"], "33.33333")],
+)
+def test_a_multiple_answer_skip_names_the_weights_that_import(right, wrong, share) -> None:
+    """The skip says which weights to write, as Moodle writes them; written so, the question imports."""
+    answers = [f"~%{share}%{a}" for a in right] + [f"~%-100%{a}" for a in wrong]
+    [skipped] = read_gift(f"::q:: Which?{{{' '.join(answers)}}}\n", "x.gift").skipped
+    fix = f"(to import it, give each right answer %{share}% and each wrong answer %-{share}%)"
+    assert skipped.message.endswith(fix), skipped.message
+    answers = [f"~%{share}%{a}" for a in right] + [f"~%-{share}%{a}" for a in wrong]
+    reading = read_gift(f"::q:: Which?{{{' '.join(answers)}}}\n", "x.gift")
+    assert reading.skipped == [] and reading.questions[0].record["type"] == "multiple_choice"

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from ..wording import counted
 from .foreign import CLOZE_PROMPT, NO_EXPLANATION, PathKey, Reading, ReadQuestion, question_where
 from .textformat import html_to_text, split_format
 
@@ -126,9 +127,11 @@ class _Question:
         b = self.block
         b.reading.questions.append(ReadQuestion(b.line, b.title, b.category, record, self.lines))
 
-    def skip(self, message: str) -> None:
+    def skip(self, message: str, fix: str = "") -> None:
+        """Skip the question for `message`; `fix` says how to write it so that it imports."""
         if len(self.block.reading.errors) == self.errors:
-            self.block.reading.skip(self.block.line, self.block.where, message + ": not imported")
+            ending = f": not imported (to import it, {fix})" if fix else ": not imported"
+            self.block.reading.skip(self.block.line, self.block.where, message + ending)
 
     def note(self, message: str) -> None:
         self.block.reading.note(self.block.line, self.block.where, message)
@@ -210,8 +213,9 @@ class _Question:
         for text, weight in zip(texts, weights, strict=True):
             if weight not in (0, 100):
                 return self.skip(
-                    f"answer {text!r} has weight {_percent(weight)}: a single-choice question gives "
-                    "full marks or none"
+                    f"answer '{text}' has weight {_percent(weight)}: a single-choice question gives "
+                    "full marks or none",
+                    _single_fix(text, weight),
                 )
         if weights.count(100) > 1:
             # `=<b onclick=...>` splits at the attribute's '=': one answer then ends inside a tag.
@@ -243,13 +247,14 @@ class _Question:
             )
         if self.missing_word:
             return self.skip("a missing word takes one answer; this question lets the taker choose several")
-        share = 100 / len(right)
+        share, with_right = 100 / len(right), f"with {counted(len(right), 'right answer')}"
         for text, weight in zip(texts, weights, strict=True):
             if abs(abs(weight) - share) > TOLERANCE:
                 return self.skip(
-                    f"answer {text!r} has weight {_percent(weight)}: with {len(right)} right answer(s) our "
-                    f"multiple choice gives {_percent(share)} for each right answer chosen and takes "
-                    f"{_percent(share)} away for each wrong one"
+                    f"answer '{text}' has weight {_percent(weight)}: {with_right}"
+                    f" our multiple choice gives {_percent(share)} for each right answer chosen and takes "
+                    f"{_percent(share)} away for each wrong one",
+                    _multiple_fix(len(right)),
                 )
         options = []
         for answer, text, weight in zip(answers, texts, weights, strict=True):
@@ -280,13 +285,14 @@ class _Question:
                 continue
             if weight != 100:
                 return self.skip(
-                    f"answer {text!r} has weight {_percent(weight)}: "
-                    "our short answers give full marks or none"
+                    f"answer '{text}' has weight {_percent(weight)}: our short answers give full marks "
+                    "or none",
+                    f"remove %{_percent(weight)} to accept '{text}' fully, or remove the answer",
                 )
             if _WILDCARD.search(text):
                 return self.skip(
-                    f"answer '{text}' uses Moodle's wildcard '*', which our short answers lack "
-                    "(write \\* for a star the answer must contain)"
+                    f"answer '{text}' uses Moodle's wildcard '*', which our short answers lack",
+                    "write out each answer it stands for, or \\* for a star the answer must contain",
                 )
             text = text.replace("\\*", "*")  # Moodle's short answers read \* as a star
             self.lines[("answers", len(accepted))] = self.block.line_of(found.offset)
@@ -312,7 +318,7 @@ class _Question:
             return self.block.error(offset, "a numeric question needs an answer: {#2013} or {#2013:1}")
         head, answers = self.split(body, offset, "=")
         entries = ([head] if head is not None else []) + answers
-        values: list[tuple[float, dict[str, Any], int]] = []
+        values: list[tuple[float, dict[str, Any], int, str]] = []
         for found in entries:
             if self.block.restore(found.text).strip().startswith("*"):  # Moodle's "any other number"
                 self.note("the catch-all answer (*) is not kept (a wrong number scores nothing anyway)")
@@ -320,17 +326,19 @@ class _Question:
             value = self._number_answer(found)
             if value is not None:
                 weight = 100.0 if found.weight is None else found.weight
-                values.append((weight, value, found.offset))
+                values.append((weight, value, found.offset, self.block.restore(found.text).strip()))
                 if found.feedback and found.feedback.strip():
                     self.note("feedback on numeric answers is not kept")
         if len(self.block.reading.errors) > self.errors:
             return
-        for weight, _, _ in values:
+        for weight, _, _, text in values:
             if weight not in (0, 100):
                 return self.skip(
-                    f"an answer has weight {_percent(weight)}: our numeric questions give full marks or none"
+                    f"answer '{text}' has weight {_percent(weight)}: our numeric questions give full marks "
+                    "or none",
+                    f"remove the answer '{text}'",
                 )
-        full = [(value, at) for weight, value, at in values if weight == 100]
+        full = [(value, at) for weight, value, at, _ in values if weight == 100]
         if len(full) != 1:
             return self.skip(
                 f"{len(full)} answers earn full marks: a numeric question has one value or one range"
@@ -406,6 +414,24 @@ class _Question:
 
     def _cloze(self, blank: dict[str, Any]) -> dict[str, Any]:
         return {"type": "cloze", "prompt": CLOZE_PROMPT, "text": self.prompt("{{1}}"), "blanks": [blank]}
+
+
+def _single_fix(text: str, weight: float) -> str:
+    """How to write a single-choice answer of partial `weight` so that the question imports."""
+    if weight < 0:
+        return f"remove %{_percent(weight)} from '{text}': a wrong answer scores nothing"
+    return f"remove %{_percent(weight)} to make '{text}' wrong, or make it the one right answer with ="
+
+
+def _multiple_fix(right: int) -> str:
+    """The weights that import a multiple-answer question with `right` right answers."""
+    share = _percent(100 / right)
+    if right == 1:
+        return (
+            f"give the right answer %{share} and each wrong answer %-{share}, "
+            "or mark the right answer with = to make it single choice"
+        )
+    return f"give each right answer %{share} and each wrong answer %-{share}"
 
 
 def _infinite(*values: int | float | None) -> bool:
