@@ -427,3 +427,26 @@ def test_skipped_counts_questions_not_reasons(runner, tmp_path):
     assert result.stdout.splitlines()[0] == f"{path}: GIFT, 1 question to import, 1 skipped", result.stdout
     reasons = [line for line in result.stdout.splitlines() if line.startswith("skipped ")]
     assert len(reasons) == 2, result.stdout  # both of the question's reasons are listed
+
+
+OUT_OF_ORDER = """\
+::two:: Only two options.{=yes ~no}
+
+::essay:: Discuss.{}
+
+::sky:: Colour of the sky?{=blue ~red ~green}
+
+::sky-again:: Colour of the sky?{=blue ~red ~green}
+
+::four:: Two plus two, in words?{=four#Yes.}
+"""
+
+
+def test_skipped_questions_and_notes_are_listed_by_line(runner, tmp_path):
+    """The checks of our shapes skip and note after the reader has: the list is still in file order."""
+    path = tmp_path / "order.gift"
+    path.write_text(OUT_OF_ORDER, encoding="utf-8")
+    lines = invoke(runner, "import", str(path), "--dry-run").stdout.splitlines()
+    skipped = [line.split(":")[1] for line in lines if line.startswith("skipped ")]
+    notes = [line.split(":")[1] for line in lines if line.startswith("note ")]
+    assert (skipped, notes) == (["1", "3"], ["7", "9"]), lines

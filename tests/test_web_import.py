@@ -25,6 +25,7 @@ from quizapp.services import transfer
 from .factories import bank, write_bank
 from .test_accounts import PASSWORD, sign_in
 from .test_taking import Browser, Page, load
+from .test_transfer_cli import OUT_OF_ORDER
 
 CORPUS = Path(__file__).resolve().parent / "transfer"
 
@@ -158,6 +159,15 @@ def test_questions_the_bank_or_the_file_already_holds_are_noted(app, runner, loa
     assert re.search(pasted_twice, again), again[:4000]
     unchanged = text_of(upload(browser, "quiz.gift", GIFT))  # the same file again: nothing to say
     assert "the same question as" not in unchanged
+
+
+def test_skipped_questions_and_notes_are_listed_by_line(app, runner, loaded):
+    browser = teacher(app, runner)
+    text = text_of(upload(browser, "order.gift", OUT_OF_ORDER))
+    for section in ("import-skipped", "import-notes"):
+        table = text.split(f'class="summary {section}"', 1)[1].split("</table>", 1)[0]
+        lines = [int(n) for n in re.findall(r"order\.gift:(\d+)</td>", table)]
+        assert len(lines) == 2 and lines == sorted(lines), (section, lines)
 
 
 def test_aiken_and_yaml_uploads_go_in_too(app, runner, snapshot, loaded, tmp_path):

@@ -149,7 +149,12 @@ def plan_import(reading: Reading, existing: Existing, source_id: str | None = No
     bank = check_parsed([ParsedFile(path, data, lines)])
     bank.problems = bank.errors  # coverage warnings mean nothing for drafted facts
     errors.extend(bank.errors)
-    return ImportPlan(reading, bank, drafts, errors, skipped, notes, skipped_questions)
+    return ImportPlan(reading, bank, drafts, errors, _by_line(skipped), _by_line(notes), skipped_questions)
+
+
+def _by_line(problems: list[Problem]) -> list[Problem]:
+    """The problems in the order of their lines (the reader's and the checks' come apart)."""
+    return sorted(problems, key=lambda problem: problem.line)
 
 
 def _repeated(
