@@ -314,30 +314,33 @@ def test_a_number_too_large_for_a_float_says_so(written: str) -> None:
     ]
 
 
-def test_a_time_or_a_leading_zero_is_never_turned_into_another_number() -> None:
+def errors_with_questions(lines: str) -> list[tuple[str, str]]:
+    """The checker's (where, message) errors for an 8-question bank, without quizzes, that ends
+    with the question `lines` (YAML list items)."""
     data = bank(questions=8)
     del data["quizzes"]
-    text = yaml.safe_dump(data, sort_keys=False) + (
+    text = yaml.safe_dump(data, sort_keys=False) + lines
+    return [(p.where, p.message) for p in check_parsed([parse.parse_text(text, "t.yaml")]).errors]
+
+
+def test_a_time_or_a_leading_zero_is_never_turned_into_another_number() -> None:
+    errors = errors_with_questions(
         "- {id: q-time, type: numeric, prompt: When?, explanation: E., facts: [f1], answer: 1:30}\n"
         "- {id: q-text, type: short_answer, prompt: What?, explanation: E., facts: [f1],\n"
         "   answers: [1:30, 010]}\n"
     )
-    checked = check_parsed([parse.parse_text(text, "t.yaml")])
-    assert [(p.where, p.message) for p in checked.errors] == [
+    assert errors == [
         ("questions[8].answer", "expected a number, got text ('1:30')"),
         ("questions[9].answers[1]", "expected text, got a number (10)"),
     ]
 
 
 def test_a_question_without_a_known_type_still_names_its_unknown_keys() -> None:
-    data = bank(questions=8)
-    del data["quizzes"]
-    text = yaml.safe_dump(data, sort_keys=False) + (
+    errors = errors_with_questions(
         "- {id: q-typ, typ: true_false, prompt: P?, explanation: E., facts: [f1], answer: true}\n"
         "- {id: q-essay, type: essay, prompt: P?, explanation: E., facts: [f1], wordcount: 300}\n"
     )
-    checked = check_parsed([parse.parse_text(text, "t.yaml")])
-    assert [(p.where, p.message) for p in checked.errors] == [
+    assert errors == [
         ("questions[8].typ", "unknown key 'typ' (did you mean 'type'?)"),
         ("questions[8].type", "missing required key 'type' (one of " + ", ".join(QUESTION_TYPES) + ")"),
         ("questions[9].type", f"unknown question type 'essay'; use one of {', '.join(QUESTION_TYPES)}"),
@@ -377,12 +380,8 @@ def test_a_question_without_a_known_type_still_names_its_unknown_keys() -> None:
     ids=["other-type-key", "other-type-key-2", "letter-case", "other-word"],
 )
 def test_an_unknown_question_key_gets_a_suggestion_that_makes_sense(qtype, keys, where, message) -> None:
-    data = bank(questions=8)
-    del data["quizzes"]
     question = f"{{id: qx, type: {qtype}, prompt: P?, explanation: E., facts: [f1], {keys}}}"
-    text = yaml.safe_dump(data, sort_keys=False) + f"- {question}\n"
-    checked = check_parsed([parse.parse_text(text, "t.yaml")])
-    assert (f"questions[8].{where}", message) in [(p.where, p.message) for p in checked.errors]
+    assert (f"questions[8].{where}", message) in errors_with_questions(f"- {question}\n")
 
 
 @pytest.mark.parametrize(

@@ -24,6 +24,7 @@ import json
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 from sqlalchemy import insert, select, text, update
@@ -306,6 +307,7 @@ def _definers_in_use(session: Session, bank: Bank) -> _Definers:
     names = {bf.name for bf in bank.files}
     incoming = {kind: {r.id for bf in bank.files for r in getattr(bf, kind)} for kind in _NOUNS}
 
+    @cache  # topics of one file share the answer: three statements once, not per topic
     def elsewhere(defined_in: str | None, source_id: int | None = None) -> bool:
         return (
             defined_in is not None
